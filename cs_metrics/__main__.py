@@ -1,0 +1,4 @@
+from cs_metrics.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""The typed config: loaded with yaml.safe_load and validated once.
+
+Every error names the key path, the problem and the value found, e.g.
+`metrics.churn.method: must be one of 'cohort', 'net'. Got 'gross'.`
+Relative paths in a config file are relative to the folder of that file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cs_metrics.contract import SURVEY_KINDS, TABLES
+from cs_metrics.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "cs-metrics.yaml"
+ENV_CONFIG = "CS_METRICS_CONFIG"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        """A key left empty in YAML (`columns:` with every entry commented out) takes its default."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (v is None and k in cls.model_fields and _has_default(cls, k))}
+        return data
+
+
+def _has_default(model: type[BaseModel], key: str) -> bool:
+    field = model.model_fields[key]
+    return field.default_factory is not None or field.default is not None
+
+
+class SourceConfig(_Model):
+    """How one export file maps onto a canonical table."""
+
+    path: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    date_format: str | None = None
+    decimal_comma: bool = False
+    end_inclusive: bool = False
+    exclude_status: list[str] = Field(default_factory=lambda: ["void", "draft"])
+    survey_labels: dict[str, str] = Field(default_factory=dict)
+    currency: str | None = None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str) -> str:
+        v = "\t" if v in ("\\t", "tab") else v
+        if len(v) != 1:
+            raise ValueError("must be a single character (use '\\t' for tab)")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError("is not an encoding Python knows (e.g. utf-8-sig, cp874, gb18030)") from None
+        return v
+
+    @field_validator("survey_labels")
+    @classmethod
+    def _survey_targets(cls, v: dict[str, str]) -> dict[str, str]:
+        for label, kind in v.items():
+            if kind not in SURVEY_KINDS:
+                raise ValueError(f"label '{label}' must map to one of {', '.join(SURVEY_KINDS)}, not '{kind}'")
+        return v
+
+
+class CurrencyConfig(_Model):
+    base: str | None = None
+    rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("rates")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        for code, rate in v.items():
+            if not rate > 0:
+                raise ValueError(f"rate for {code} must be above 0")
+        return {k.upper(): r for k, r in v.items()}
+
+    @field_validator("base")
+    @classmethod
+    def _upper(cls, v: str | None) -> str | None:
+        return v.upper() if v else v
+
+
+class ChurnConfig(_Model):
+    method: Literal["cohort", "net"] = "cohort"
+    include_new: bool = False
+    source: Literal["auto", "subscriptions", "customers"] = "auto"
+
+
+class ScaleModel(_Model):
+    scale: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.scale[0] >= self.scale[1]:
+            raise ValueError(f"scale must be [low, high] with low < high, got {list(self.scale)}")
+        return self
+
+
+class NpsConfig(ScaleModel):
+    scale: tuple[float, float] = (0, 10)
+    promoter_min: float = 9
+    detractor_max: float = 6
+    latest_per_customer: bool = False
+
+    @model_validator(mode="after")
+    def _groups(self):
+        if self.detractor_max >= self.promoter_min:
+            raise ValueError("detractor_max must be below promoter_min")
+        return self
+
+
+class CsatConfig(ScaleModel):
+    scale: tuple[float, float] = (1, 5)
+    satisfied_min: float = 4
+
+
+class CesConfig(ScaleModel):
+    scale: tuple[float, float] = (1, 7)
+    positive_min: float = 5
+    lower_is_better: bool = False
+
+
+class MetricsConfig(_Model):
+    churn: ChurnConfig = Field(default_factory=ChurnConfig)
+    nps: NpsConfig = Field(default_factory=NpsConfig)
+    csat: CsatConfig = Field(default_factory=CsatConfig)
+    ces: CesConfig = Field(default_factory=CesConfig)
+
+    def scale(self, survey: str) -> tuple[float, float]:
+        return getattr(self, survey).scale
+
+
+class Config(_Model):
+    data: str | None = None
+    timezone: str = "UTC"
+    period: str | None = None
+    active_customer: Literal["paying", "events", "invoiced"] = "paying"
+    currency: CurrencyConfig = Field(default_factory=CurrencyConfig)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+
+    # Set by load_config, not by the user: where relative paths start.
+    base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone (e.g. UTC, Asia/Bangkok, Asia/Shanghai)") from None
+        return v
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str | None) -> str | None:
+        if v is not None:
+            from datetime import date
+
+            from cs_metrics.period import parse_period
+
+            parse_period(v, date(2000, 1, 1))  # raises PeriodError (a ValueError) with the accepted forms
+        return v
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, v: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
+        for name, src in v.items():
+            if name not in TABLES:
+                raise ValueError(f"unknown table '{name}'; tables are {', '.join(TABLES)}")
+            known = TABLES[name].names
+            for canonical in src.columns:
+                if canonical not in known and not TABLES[name].open_columns:
+                    raise ValueError(
+                        f"{name}.columns.{canonical} is not a column of {name}; columns are {', '.join(known)}"
+                    )
+        return v
+
+    def source(self, table: str) -> SourceConfig:
+        return self.sources.get(table) or SourceConfig()
+
+    def data_dir(self) -> Path:
+        base = Path(self.base_dir)
+        return (base / self.data) if self.data else base
+
+    def path_of(self, table: str) -> Path:
+        src = self.source(table)
+        # A relative source path is relative to the data folder, so `data:` (or --data) moves all files.
+        return self.data_dir() / (src.path or TABLES[table].filename)
+
+
+def _format_error(err: ValidationError) -> str:
+    """One line per problem: `key.path: problem. Got X.`"""
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        msg = e["msg"]
+        got = e.get("input")
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{loc}: unknown key. Check the spelling against config.example.yaml")
+            continue
+        if e["type"] == "literal_error":
+            expected = e.get("ctx", {}).get("expected", "")
+            lines.append(f"{loc}: must be one of {expected}. Got {got!r}.")
+            continue
+        msg = msg.removeprefix("Value error, ")
+        got_txt = "" if isinstance(got, dict) else f" Got {got!r}."
+        lines.append(f"{loc or 'config'}: {msg}.{got_txt}")
+    return "; ".join(lines)
+
+
+def parse_config(raw: Any, base_dir: str | os.PathLike = ".", origin: str = "config") -> Config:
+    if raw is None:  # an empty file
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: the top level must be a mapping of keys, got {type(raw).__name__}")
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(f"{origin}: {_format_error(err)}") from None
+    return cfg.model_copy(update={"base_dir": str(base_dir)})
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """--config, else $CS_METRICS_CONFIG, else ./cs-metrics.yaml when present, else None."""
+    chosen = explicit or os.environ.get(ENV_CONFIG)
+    if chosen:
+        return Path(chosen)
+    here = Path(DEFAULT_CONFIG_NAME)
+    return here if here.exists() else None
+
+
+def load_config(path: str | os.PathLike | None) -> Config:
+    """Read and validate a YAML config; None gives the built-in defaults."""
+    if path is None:
+        return parse_config({})
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {p} not found", "Create one with `cs-metrics init` or fix --config") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {p} cannot be read: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark else str(p)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    return parse_config(raw, p.parent, str(p))

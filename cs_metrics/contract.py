@@ -1,0 +1,160 @@
+"""The data contract: canonical tables, their columns, types and which are required.
+
+This module is the single source of truth for ../shared/data-contract.md inside the program.
+It imports nothing heavy, so the CLI's --help and `init` can use it without pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Column types of the contract. `number` is a plain decimal (survey scores, durations).
+TYPES = ("id", "date", "datetime", "money", "int", "bool", "text", "number")
+
+SURVEY_KINDS = ("nps", "csat", "ces")
+INTERVALS = {"day", "week", "month", "quarter", "year"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    # Free-text tables may hold quoted newlines: the CSV reader must allow them.
+    free_text: bool = False
+    # Any header not in `columns` is kept as a text column (customer segment dimensions).
+    open_columns: bool = False
+    # Alternative required groups: at least one group must be fully present.
+    one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def key(self) -> str | None:
+        for col in self.columns:
+            if col.unique:
+                return col.name
+        return None
+
+
+def _t(name, *cols, **kw) -> Table:
+    return Table(name, tuple(Column(*c) if isinstance(c, tuple) else c for c in cols), **kw)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        _t(
+            "customers",
+            Column("customer_id", "id", True, True),
+            ("name", "text"),
+            ("created_at", "date"),
+            ("churned_at", "date"),
+            ("referred_by", "id"),
+            open_columns=True,
+        ),
+        _t(
+            "subscriptions",
+            Column("subscription_id", "id", True, True),
+            ("customer_id", "id", True),
+            ("started_at", "date", True),
+            ("ended_at", "date"),
+            ("mrr", "money"),
+            ("amount", "money"),
+            ("interval", "text"),
+            ("interval_count", "int"),
+            ("currency", "text"),
+            ("plan", "text"),
+            ("is_trial", "bool"),
+            ("term_ends_at", "date"),
+            one_of=(("mrr",), ("amount", "interval")),
+        ),
+        _t(
+            "invoices",
+            Column("invoice_id", "id", True, True),
+            ("customer_id", "id", True),
+            ("issued_at", "date", True),
+            ("amount", "money", True),
+            ("due_at", "date"),
+            ("paid_at", "date"),
+            ("quantity", "int"),
+            ("currency", "text"),
+            ("status", "text"),
+        ),
+        _t(
+            "surveys",
+            Column("response_id", "id", False, True),
+            ("customer_id", "id"),
+            ("responded_at", "date", True),
+            ("survey", "text", True),
+            ("score", "number", True),
+            ("comment", "text"),
+            free_text=True,
+        ),
+        _t(
+            "tickets",
+            Column("ticket_id", "id", True, True),
+            ("customer_id", "id", True),
+            ("created_at", "datetime", True),
+            ("first_response_at", "datetime"),
+            ("resolved_at", "datetime"),
+            ("contacts", "int"),
+            ("reopened", "bool"),
+            ("category", "text"),
+            ("channel", "text"),
+            ("priority", "text"),
+            ("agent", "text"),
+            free_text=True,
+        ),
+        _t(
+            "events",
+            ("customer_id", "id", True),
+            ("user_id", "id", True),
+            ("occurred_at", "datetime", True),
+            ("event", "text"),
+            ("session_id", "id"),
+            ("duration_seconds", "number"),
+        ),
+        _t(
+            "leads",
+            Column("lead_id", "id", True, True),
+            ("created_at", "date", True),
+            ("converted_at", "date"),
+            ("customer_id", "id"),
+            ("source", "text"),
+        ),
+        _t(
+            "costs",
+            ("month", "text", True),
+            ("category", "text"),
+            ("amount", "money", True),
+        ),
+    )
+}
+
+
+def table(name: str) -> Table:
+    return TABLES[name]
