@@ -1,0 +1,30 @@
+"""MetricResult: what a metric returns and everything a reader needs to trust it.
+`render` knows only this type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cs_metrics.period import Period
+
+UNITS = ("percent", "score", "money", "days", "seconds", "count", "ratio")
+
+
+@dataclass
+class MetricResult:
+    metric: str
+    period: Period
+    value: float | None  # None = undefined (n/a / empty / null)
+    unit: str
+    details: dict[str, Any] = field(default_factory=dict)
+    rows: list[dict[str, Any]] | None = None  # only for metrics that list things
+    warnings: list[str] = field(default_factory=list)
+    definition: str = ""  # the definition in force, in words (--explain)
+    formula: str = ""  # the formula with the actual numbers (--explain)
+    segments: list[dict[str, Any]] | None = None  # with --by: {"segment", "value", "details"}
+    filtered: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> reason -> rows left out
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown unit {self.unit!r}")

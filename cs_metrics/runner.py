@@ -1,0 +1,66 @@
+"""Run a registered metric: read the tables it needs (once), call it, split it by segment.
+
+This is the glue between the CLI and the pure metric functions: it reads files (through
+load.Dataset) so that metrics never do."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cs_metrics.config import Config
+from cs_metrics.errors import DataError
+from cs_metrics.load import Dataset
+from cs_metrics.metrics import MetricSpec
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+NO_SEGMENT = "(none)"
+
+
+def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset) -> dict[str, pd.DataFrame]:
+    return {i.table: ds.table(i.table, i.required, i.optional) for i in spec.inputs(cfg, ds.exists)}
+
+
+def run(spec: MetricSpec, cfg: Config, period: Period, *, by: str | None = None, ds: Dataset | None = None) -> tuple[MetricResult, Dataset]:
+    ds = ds or Dataset(cfg)
+    frames = load_inputs(spec, cfg, ds)
+    func = spec.function()
+    result = func(frames, period, cfg)
+    for table, reasons in result.filtered.items():
+        for reason, n in reasons.items():
+            ds.reports[table].filter(reason, n)
+    if by:
+        result.segments = _segments(func, frames, period, cfg, ds, by)
+    return result, ds
+
+
+def segment_of(ds: Dataset, by: str) -> pd.Series:
+    """customer_id -> value of the customer attribute `by` (a column of customers.csv)."""
+    if not ds.exists("customers"):
+        raise DataError(
+            f"--by {by} needs customers.csv (customer attributes such as plan, region, owner)",
+            "Put customers.csv in the data folder or set sources.customers.path in the config",
+        )
+    customers = ds.table("customers", ("customer_id", by))
+    return customers.set_index("customer_id")[by].fillna(NO_SEGMENT)
+
+
+def _segments(func, frames, period, cfg, ds, by) -> list[dict]:
+    seg_of = segment_of(ds, by)
+    labels: dict[str, pd.Series] = {}
+    values = set(seg_of.unique())
+    for table, frame in frames.items():
+        if "customer_id" in frame:
+            lab = frame["customer_id"].map(seg_of).fillna(NO_SEGMENT)
+        else:
+            lab = pd.Series(NO_SEGMENT, index=frame.index)
+        labels[table] = lab
+        values |= set(lab.unique())
+    segments = []
+    for value in sorted(values, key=lambda v: (v == NO_SEGMENT, str(v))):
+        part = {t: f.loc[labels[t] == value] for t, f in frames.items()}
+        if value == NO_SEGMENT and not any(len(f) for f in part.values()):
+            continue
+        r = func(part, period, cfg)
+        segments.append({"segment": value, "value": r.value, "details": r.details, "warnings": r.warnings})
+    return segments
