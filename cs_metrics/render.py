@@ -1,0 +1,231 @@
+"""MetricResult -> text in one of the output formats of the CLI contract.
+
+Machine formats (csv, tsv, json, jsonl) carry plain numbers, never rounded for display; an
+undefined value is empty (csv/tsv) or null (json). Text cells that a spreadsheet would run as a
+formula are prefixed with a quote. The table and markdown formats are for people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from cs_metrics.result import MetricResult
+
+FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-safe plain value: NaN/inf -> None, numpy scalars -> Python."""
+    if v is None:
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def guard(v: Any) -> Any:
+    """Spreadsheet-injection guard for a text cell."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def _cell(v: Any) -> Any:
+    v = _plain(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return guard(v) if isinstance(v, str) else v
+
+
+def display(v: Any, key: str = "", unit: str = "") -> str:
+    """A value for people: thousands separators, units, n/a."""
+    v = _plain(v)
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, str):
+        return v
+    if unit == "percent" or key.endswith("_pct") or key.endswith("_rate"):
+        return f"{v:,.2f} %"
+    if unit == "money" or key.endswith("_mrr") or key in ("arr", "mrr"):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if unit in ("score", "days", "seconds", "ratio") or isinstance(v, float):
+        return f"{v:,.1f}" if unit == "score" or key == "margin_of_error" else f"{v:,.2f}"
+    return str(v)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def document(r: MetricResult, explain: bool = False) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "metric": r.metric,
+        "period": {"start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
+        "value": _plain(r.value),
+        "unit": r.unit,
+        "details": {k: _plain(v) for k, v in r.details.items()},
+    }
+    if r.rows is not None:
+        doc["rows"] = [{k: _plain(v) for k, v in row.items()} for row in r.rows]
+    if r.segments is not None:
+        doc["segments"] = [
+            {"segment": s["segment"], "value": _plain(s["value"]), "details": {k: _plain(v) for k, v in s["details"].items()}}
+            for s in r.segments
+        ]
+    doc["warnings"] = list(r.warnings)
+    if explain:
+        doc["definition"] = r.definition
+        doc["formula"] = r.formula
+    return doc
+
+
+def _flat_rows(r: MetricResult) -> tuple[list[str], list[list[Any]]]:
+    """The CSV shape: listing metrics print their rows; others one row (or one per segment + total)."""
+    if r.rows is not None:
+        header = list(dict.fromkeys(k for row in r.rows for k in row)) if r.rows else ["metric"]
+        return header, [[row.get(k) for k in header] for row in r.rows]
+    head = ["metric", "period_start", "period_end"]
+    if r.segments is not None:
+        head.append("segment")
+    detail_keys = list(dict.fromkeys([*r.details, *(k for s in r.segments or () for k in s["details"])]))
+    header = head + ["value", "unit"] + detail_keys
+    base = [r.metric, r.period.start.isoformat(), r.period.end.isoformat()]
+    out = []
+    for s in r.segments or ():
+        out.append(base + [s["segment"], s["value"], r.unit] + [s["details"].get(k) for k in detail_keys])
+    total = base + (["total"] if r.segments is not None else []) + [r.value, r.unit]
+    out.append(total + [r.details.get(k) for k in detail_keys])
+    return header, out
+
+
+def to_delimited(r: MetricResult, delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    header, rows = _flat_rows(r)
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def to_json(r: MetricResult, explain: bool = False) -> str:
+    return json.dumps(document(r, explain), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_jsonl(r: MetricResult, explain: bool = False) -> str:
+    """One object a line: each row of a listing metric, else each segment then the total, else the document."""
+    doc = document(r, explain)
+    base = {"metric": doc["metric"], "period": doc["period"], "unit": doc["unit"]}
+    if r.rows is not None:
+        lines = [{**base, **row} for row in doc["rows"]]
+    elif r.segments is not None:
+        lines = [{**base, **s} for s in doc["segments"]]
+        lines.append({**base, "segment": "total", "value": doc["value"], "details": doc["details"]})
+    else:
+        lines = [{k: v for k, v in doc.items()}]
+    return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+
+
+def _title(r: MetricResult) -> str:
+    return f"{r.metric} · {r.period.label} ({r.period.start} .. {r.period.end})"
+
+
+def _value_rows(r: MetricResult) -> list[tuple[str, str]]:
+    rows = [("value", display(r.value, r.metric, r.unit))]
+    rows += [(_label(k), display(v, k)) for k, v in r.details.items()]
+    return rows
+
+
+def to_markdown(r: MetricResult, explain: bool = False) -> str:
+    def table(header: list[str], rows: list[list[str]]) -> str:
+        esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        lines = ["| " + " | ".join(map(esc, header)) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+        lines += ["| " + " | ".join(map(esc, row)) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+
+    out = [f"### {_title(r)}\n\n"]
+    if r.rows is not None:
+        header = list(dict.fromkeys(k for row in r.rows for k in row))
+        out.append(table(header, [[display(row.get(k), k) for k in header] for row in r.rows]))
+    elif r.segments is not None:
+        keys = list(r.details)
+        rows = [[str(s["segment"]), display(s["value"], r.metric, r.unit)] + [display(s["details"].get(k), k) for k in keys] for s in r.segments]
+        rows.append(["total", display(r.value, r.metric, r.unit)] + [display(r.details.get(k), k) for k in keys])
+        out.append(table(["segment", r.metric] + [_label(k) for k in keys], rows))
+    else:
+        out.append(table(["", r.metric], [list(x) for x in _value_rows(r)]))
+    out += [f"\n> warning: {w}\n" for w in r.warnings]
+    if explain:
+        out.append(f"\n**Definition.** {r.definition}\n\n**Formula.** {r.formula}\n")
+    return "".join(out)
+
+
+def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int | None = None) -> str:
+    """A rich table; plain (no colour, no box drawing) when `color` is off."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 100, highlight=False)
+    style = box.ROUNDED if color else None
+    if r.rows is not None:
+        header = list(dict.fromkeys(k for row in r.rows for k in row))
+        t = Table(title=_title(r), box=style)
+        for k in header:
+            t.add_column(_label(k))
+        for row in r.rows:
+            t.add_row(*(display(row.get(k), k) for k in header))
+    elif r.segments is not None:
+        keys = list(r.details)
+        t = Table(title=_title(r), box=style)
+        for k in ["segment", r.metric] + [_label(k) for k in keys]:
+            t.add_column(k, justify="left" if k == "segment" else "right")
+        for s in r.segments:
+            t.add_row(str(s["segment"]), display(s["value"], r.metric, r.unit), *(display(s["details"].get(k), k) for k in keys))
+        t.add_row("total", display(r.value, r.metric, r.unit), *(display(r.details.get(k), k) for k in keys), style="bold")
+    else:
+        t = Table(title=_title(r), box=style, show_header=False)
+        t.add_column("", style="bold" if color else None)
+        t.add_column("", justify="right")
+        for name, value in _value_rows(r):
+            t.add_row(name, value)
+    console.print(t)
+    if explain:
+        console.print(f"Definition: {r.definition}", markup=False)
+        console.print(f"Formula: {r.formula}", markup=False)
+    return buf.getvalue()
+
+
+def render(r: MetricResult, fmt: str, *, color: bool = False, explain: bool = False, width: int | None = None) -> str:
+    if fmt == "table":
+        return to_table(r, color=color, explain=explain, width=width)
+    if fmt == "csv":
+        return to_delimited(r, ",")
+    if fmt == "tsv":
+        return to_delimited(r, "\t")
+    if fmt == "json":
+        return to_json(r, explain)
+    if fmt == "jsonl":
+        return to_jsonl(r, explain)
+    if fmt == "markdown":
+        return to_markdown(r, explain)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,84 @@
+"""`validate`: every table that is present, read with all its contract columns, accounted for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cs_metrics.config import Config
+from cs_metrics.contract import TABLES
+from cs_metrics.errors import DataError
+from cs_metrics.load import Dataset
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+
+def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
+    """One row per table: file, status, read, used, filtered, rejected, reasons with lines.
+    Value: total rejected rows. Also returns the number of tables that could not be read."""
+    ds = Dataset(cfg)
+    rows, failed, warnings = [], 0, []
+    for name, table in TABLES.items():
+        path = cfg.path_of(name)
+        row = {"table": name, "file": str(path), "status": "ok", "read": None, "used": None, "filtered": None, "rejected": None, "problem": ""}
+        if not path.exists():
+            configured = name in cfg.sources
+            row["status"] = "missing" if configured else "not present"
+            if configured:
+                failed += 1
+                row["problem"] = "the config names this file but it does not exist"
+            rows.append(row)
+            continue
+        try:
+            ds.table(name, optional=[c for c in table.names if c not in table.required])
+        except DataError as exc:
+            failed += 1
+            row.update(status="error", problem=str(exc))
+            rows.append(row)
+            continue
+        report = ds.reports[name]
+        reasons = [
+            f"{r}: {n:,} (lines {', '.join(map(str, report.rejected_lines.get(r, [])))})" for r, n in report.rejected.items()
+        ] + [f"{r}: {n:,}" for r, n in report.filtered.items()]
+        row.update(
+            status="rejections" if report.rejected_total else "ok",
+            read=report.read,
+            used=report.used,
+            filtered=report.filtered_total,
+            rejected=report.rejected_total,
+            problem="; ".join(reasons),
+        )
+        rows.append(row)
+    warnings += _unknown_customers(ds)
+    total = sum(r["rejected"] or 0 for r in rows)
+    result = MetricResult(
+        "validate",
+        period,
+        total,
+        "count",
+        {"tables_read": sum(1 for r in rows if r["read"] is not None), "tables_failed": failed, "rejected_rows": total},
+        rows=rows,
+        warnings=warnings,
+        definition="Rows of every table checked against the data contract.",
+        formula=f"{total} rejected rows in {len(rows)} tables",
+    )
+    return result, failed
+
+
+def _unknown_customers(ds: Dataset) -> list[str]:
+    """A reference to an unknown customer_id is a warning, not a rejection."""
+    if "customers" not in ds.reports:
+        return []
+    known = set(ds.table("customers")["customer_id"])
+    out = []
+    for name in ds.reports:
+        if name == "customers":
+            continue
+        frame = ds.table(name)
+        if "customer_id" not in frame:
+            continue
+        ids = frame["customer_id"].dropna()
+        unknown = ids[~ids.isin(known)]
+        if len(unknown):
+            examples = ", ".join(unknown.unique()[:3])
+            out.append(f"{Path(ds.reports[name].path).name}: {len(unknown):,} rows reference a customer_id not in customers.csv (e.g. {examples})")
+    return out
