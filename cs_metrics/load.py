@@ -459,8 +459,8 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             factor = interval.map(_MRR_FACTOR).fillna(0).astype("int64")
             mrr = np.rint(money.fillna(0) * factor / count.clip(lower=1))
             frame["mrr"] = mrr.astype("int64")
-            frame.drop(columns=["amount", "interval"] + (["interval_count"] if "interval_count" in frame else []), inplace=True)
-        frame.drop(columns=[c for c in ("currency",) if c in frame], inplace=True)
+            _drop(frame, "amount", "interval", "interval_count")
+        _drop(frame, "currency")
     elif table.name == "invoices":
         rates = _currency_rates(frame, cfg, src, table, path, rows.ok)
         if rates is not None:
@@ -471,7 +471,7 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             for status, n in frame.loc[excluded, "status"].str.strip().str.lower().value_counts().items():
                 report.filter(f"status {status}", n)
             rows.reject(excluded, "__filtered__")
-        frame.drop(columns=[c for c in ("currency",) if c in frame], inplace=True)
+        _drop(frame, "currency")
     elif table.name == "surveys":
         labels = {k.strip().lower(): v for k, v in src.survey_labels.items()}
         kind = frame["survey"].str.strip().str.lower()
@@ -485,6 +485,13 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             low, high = cfg.metrics.scale(survey)
             off = (kind == survey) & ((frame["score"] < low) | (frame["score"] > high))
             rows.reject(off.fillna(False), f"score off the {survey} scale {low:g}..{high:g}")
+
+
+def _drop(frame: pd.DataFrame, *columns: str) -> None:
+    """Remove helper columns in place (the frame is local to the reader)."""
+    for c in columns:
+        if c in frame:
+            del frame[c]
 
 
 def _account(frame, rows: _Rows, report: TableReport, path: Path, src, ncols: int, bad_rows: list) -> None:

@@ -1,0 +1,63 @@
+"""Docs are code: every metric has a command, help text, a README entry and a docstring, and the
+README's quickstart commands are the ones that work."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cs_metrics.cli import app
+from cs_metrics.metrics import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quickstart() -> list[str]:
+    """The shell commands of the README's first screen (the first two sh blocks)."""
+    return re.findall(r"```sh\n(.+?)\n```", README)[:2]
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_metric_has_a_command_help_readme_entry_and_docstring(name):
+    spec = REGISTRY[name]
+    result = CliRunner().invoke(app, [name, "--help"])
+    assert result.exit_code == 0 and spec.summary.split(":")[0] in " ".join(result.output.split())
+    assert f"| `{name}` |" in README
+    assert (spec.function().__doc__ or "").strip()
+
+
+def test_readme_quickstart_runs_the_main_job_on_the_sample_data(monkeypatch):
+    install_and_run = quickstart()[0]
+    assert "pip install ." in install_and_run
+    command = shlex.split(install_and_run.split("&&")[-1])
+    assert command[0] == "cs-metrics"
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(app, command[1:] + ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["metric"] == "mrr" and doc["value"] > 0
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    test_command = quickstart()[1].split("&&")[-1].strip()
+    assert test_command == "python -m pytest -q"
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_config_example_documents_every_top_level_and_metric_key():
+    from cs_metrics.config import Config, MetricsConfig, load_config
+
+    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    load_config(ROOT / "config.example.yaml")  # it is a valid config
+    for key in Config.model_fields:
+        if key != "base_dir":
+            assert re.search(rf"^#? ?{key}:", text, re.M), key
+    for metric, field in MetricsConfig.model_fields.items():
+        for key in field.annotation.model_fields:
+            assert re.search(rf"^\s+{key}:", text, re.M), f"metrics.{metric}.{key}"
