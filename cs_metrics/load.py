@@ -446,7 +446,7 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             frame["mrr"] = (money.fillna(0) * 144).astype("int64")
         elif "amount" in frame:
             interval = frame["interval"].str.strip().str.lower()
-            interval = interval.map(lambda v: _INTERVAL_ALIASES.get(v, v))  # on the few distinct values
+            interval = _map_distinct(interval, _INTERVAL_ALIASES)
             known = interval.isin(INTERVALS)
             rows.reject(~known, "unknown interval (expected day, week, month, quarter or year)")
             count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
@@ -475,7 +475,7 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
     elif table.name == "surveys":
         labels = {k.strip().lower(): v for k, v in src.survey_labels.items()}
         kind = frame["survey"].str.strip().str.lower()
-        kind = kind.map(lambda v: labels.get(v, v))  # on the few distinct labels
+        kind = _map_distinct(kind, labels)
         frame["survey"] = kind
         other = ~kind.isin(SURVEY_KINDS) & rows.ok
         for label, n in kind[other].value_counts().items():
@@ -485,6 +485,12 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             low, high = cfg.metrics.scale(survey)
             off = (kind == survey) & ((frame["score"] < low) | (frame["score"] > high))
             rows.reject(off.fillna(False), f"score off the {survey} scale {low:g}..{high:g}")
+
+
+def _map_distinct(s: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Rename values through `mapping` (others unchanged), looking up each distinct value once."""
+    distinct = {v: mapping.get(v, v) for v in s.dropna().unique()}
+    return s.map(distinct)
 
 
 def _drop(frame: pd.DataFrame, *columns: str) -> None:
