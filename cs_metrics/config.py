@@ -45,6 +45,7 @@ class SourceConfig(_Model):
     delimiter: str = ","
     encoding: str = "utf-8-sig"
     date_format: str | None = None
+    datetime_format: str | None = None
     decimal_comma: bool = False
     end_inclusive: bool = False
     exclude_status: list[str] = Field(default_factory=lambda: ["void", "draft"])

@@ -231,10 +231,21 @@ def _dt_with_offsets(s: pd.Series, tz: str) -> pd.Series:
     return out
 
 
+# A time of day (and offset) after a date, dropped when a date column holds datetimes.
+_TIME_SUFFIX = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)$"
+
+
+def parse_datetimes(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
+    """Datetime column: ISO (with or without offset), or the file's `datetime_format` (local time)."""
+    if fmt:
+        return pd.to_datetime(s, format=fmt, errors="coerce")
+    return _dt_with_offsets(s, tz)
+
+
 def parse_dates(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
     """Date column: ISO (a datetime is accepted and truncated to its day) or the file's format."""
     if fmt:
-        day_part = s.str.split(r"[ T]", n=1, regex=True).str[0]
+        day_part = s.str.replace(_TIME_SUFFIX, "", regex=True)
         return pd.to_datetime(day_part, format=fmt, errors="coerce")
     short = s.str.len() == 10
     out = pd.to_datetime(s.where(short), format="%Y-%m-%d", errors="coerce")
@@ -295,7 +306,7 @@ def _parse_column(col, raw: pd.Series, src: SourceConfig, cfg: Config) -> pd.Ser
     if col.type == "date":
         return parse_dates(raw, src.date_format, cfg.timezone)
     if col.type == "datetime":
-        return _dt_with_offsets(raw, cfg.timezone)
+        return parse_datetimes(raw, src.datetime_format, cfg.timezone)
     if col.type == "money":
         return parse_money(raw, src.decimal_comma)
     if col.type == "int":
@@ -423,6 +434,8 @@ def _validate(raw: pd.DataFrame, table: Table, cols: list[str], src, cfg: Config
 def _expected(spec, src: SourceConfig) -> str:
     if spec.type == "date" and src.date_format:
         return f"a date in {src.date_format}"
+    if spec.type == "datetime" and src.datetime_format:
+        return f"a datetime in {src.datetime_format}"
     if spec.type in ("money", "number") and src.decimal_comma:
         return "a number like 1.234,50"
     return _EXPECTED[spec.type]
