@@ -185,25 +185,29 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 100, highlight=False)
+    if width is None:
+        import shutil
+
+        width = shutil.get_terminal_size((100, 24)).columns
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     style = box.ROUNDED if color else None
     if r.rows is not None:
         header = list(dict.fromkeys(k for row in r.rows for k in row))
-        t = Table(title=_title(r), box=style)
+        t = Table(title=_title(r), box=style, min_width=len(_title(r)) + 2)
         for k in header:
             t.add_column(_label(k))
         for row in r.rows:
             t.add_row(*(display(row.get(k), k) for k in header))
     elif r.segments is not None:
         keys = list(r.details)
-        t = Table(title=_title(r), box=style)
+        t = Table(title=_title(r), box=style, min_width=len(_title(r)) + 2)
         for k in ["segment", r.metric] + [_label(k) for k in keys]:
             t.add_column(k, justify="left" if k == "segment" else "right")
         for s in r.segments:
             t.add_row(str(s["segment"]), display(s["value"], r.metric, r.unit), *(display(s["details"].get(k), k) for k in keys))
         t.add_row("total", display(r.value, r.metric, r.unit), *(display(r.details.get(k), k) for k in keys), style="bold")
     else:
-        t = Table(title=_title(r), box=style, show_header=False)
+        t = Table(title=_title(r), box=style, show_header=False, min_width=len(_title(r)) + 2)
         t.add_column("", style="bold" if color else None)
         t.add_column("", justify="right")
         for name, value in _value_rows(r):
