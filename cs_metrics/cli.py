@@ -6,6 +6,7 @@ Heavy modules (pandas, the loader, the metrics) are imported inside the commands
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import time
@@ -194,27 +195,47 @@ def _guarded(func):
 # --------------------------------------------------------------------------- metric commands
 
 
+_COMMON = [
+    ("period", PeriodOpt, None),
+    ("as_of", AsOfOpt, None),
+    ("by", ByOpt, None),
+    ("fmt", FormatOpt, None),
+    ("output", OutputOpt, None),
+    ("explain", ExplainOpt, False),
+    ("strict", StrictOpt, False),
+    ("config", ConfigOpt, None),
+    ("data", DataOpt, None),
+    ("quiet", QuietOpt, False),
+    ("verbose", VerboseOpt, False),
+]
+
+
+def _extra_parameter(opt) -> inspect.Parameter:
+    """A metric's own option (e.g. cohorts --kind) as a Typer parameter."""
+    help_text = opt.help + (f" One of: {', '.join(opt.choices)}." if opt.choices else "")
+    kind = type(opt.default) if opt.default is not None else str
+    annotation = Annotated[kind if opt.default is not None else Optional[str], typer.Option(opt.flag, help=help_text)]
+    return inspect.Parameter(opt.param, inspect.Parameter.KEYWORD_ONLY, default=opt.default, annotation=annotation)
+
+
 def _metric_command(spec: MetricSpec):
-    def command(
-        period: PeriodOpt = None,
-        as_of: AsOfOpt = None,
-        by: ByOpt = None,
-        fmt: FormatOpt = None,
-        output: OutputOpt = None,
-        explain: ExplainOpt = False,
-        strict: StrictOpt = False,
-        config: ConfigOpt = None,
-        data: DataOpt = None,
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = False,
-    ) -> None:
+    """One command per registered metric: the common options plus the metric's own."""
+
+    def command(**kwargs) -> None:
         from cs_metrics.runner import run as run_metric
 
-        run = Run(config, data, period, as_of, fmt, output, quiet, verbose)
-        result, ds = run_metric(spec, run.cfg, run.period, by=by)
-        run.account(ds, strict)
-        _render_and_emit(run, result, explain)
+        extras = {o.param: kwargs.pop(o.param) for o in spec.options}
+        for o in spec.options:
+            if o.choices and extras[o.param] not in o.choices:
+                raise UsageError(f"{o.flag} {extras[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
+        k = kwargs
+        run = Run(k["config"], k["data"], k["period"], k["as_of"], k["fmt"], k["output"], k["quiet"], k["verbose"])
+        result, ds = run_metric(spec, run.cfg, run.period, by=k["by"], options=extras)
+        run.account(ds, k["strict"])
+        _render_and_emit(run, result, k["explain"])
 
+    params = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in _COMMON]
+    command.__signature__ = inspect.Signature(params + [_extra_parameter(o) for o in spec.options])
     command.__name__ = spec.name.replace("-", "_")
     command.__doc__ = spec.summary
     return _guarded(command)

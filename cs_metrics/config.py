@@ -138,11 +138,58 @@ class CesConfig(ScaleModel):
     lower_is_better: bool = False
 
 
+class ArpuConfig(_Model):
+    basis: Literal["auto", "mrr", "revenue"] = "auto"  # auto: mrr with subscriptions, else revenue
+
+
+class RenewalConfig(_Model):
+    grace_days: int = Field(0, ge=0)
+
+
+class ClvConfig(_Model):
+    method: Literal["auto", "purchases", "subscription"] = "auto"  # auto: purchases with invoices
+    lifespan_months: float | None = Field(None, gt=0)
+    gross_margin: float = Field(1.0, gt=0, le=1)
+
+
+class CrcConfig(_Model):
+    per_month: float | None = Field(None, ge=0)  # the same retention cost every month
+    monthly: dict[str, float] = Field(default_factory=dict)  # {"2024-05": 40000}; else costs.csv
+
+    @field_validator("monthly")
+    @classmethod
+    def _months(cls, v: dict[str, float]) -> dict[str, float]:
+        import re
+
+        for month, amount in v.items():
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(month)):
+                raise ValueError(f"month '{month}' must be written YYYY-MM")
+            if amount < 0:
+                raise ValueError(f"cost of {month} must not be negative")
+        return {str(k): float(a) for k, a in v.items()}
+
+
+class RepeatPurchaseConfig(_Model):
+    window: Literal["all", "period"] = "all"
+
+
+class ConversionConfig(_Model):
+    kind: Literal["auto", "trial", "leads"] = "auto"  # auto: trial with is_trial rows, else leads
+    grace_days: int = Field(14, ge=0)
+    window_days: int | None = Field(None, ge=0)
+
+
 class MetricsConfig(_Model):
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
     csat: CsatConfig = Field(default_factory=CsatConfig)
     ces: CesConfig = Field(default_factory=CesConfig)
+    arpu: ArpuConfig = Field(default_factory=ArpuConfig)
+    renewal_rate: RenewalConfig = Field(default_factory=RenewalConfig)
+    clv: ClvConfig = Field(default_factory=ClvConfig)
+    crc: CrcConfig = Field(default_factory=CrcConfig)
+    repeat_purchase: RepeatPurchaseConfig = Field(default_factory=RepeatPurchaseConfig)
+    conversion: ConversionConfig = Field(default_factory=ConversionConfig)
 
     def scale(self, survey: str) -> tuple[float, float]:
         return getattr(self, survey).scale

@@ -5,6 +5,8 @@ load.Dataset) so that metrics never do."""
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from cs_metrics.config import Config
@@ -17,14 +19,23 @@ from cs_metrics.result import MetricResult
 NO_SEGMENT = "(none)"
 
 
-def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset) -> dict[str, pd.DataFrame]:
-    return {i.table: ds.table(i.table, i.required, i.optional) for i in spec.inputs(cfg, ds.exists)}
+def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset, options: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The tables and columns the metric asks for; a table it marks optional is left out when absent."""
+    frames = {}
+    for i in spec.inputs(cfg, ds.exists):
+        if i.if_present and not ds.exists(i.table):
+            continue
+        frames[i.table] = ds.table(i.table, i.required, i.optional)
+    return frames
 
 
-def run(spec: MetricSpec, cfg: Config, period: Period, *, by: str | None = None, ds: Dataset | None = None) -> tuple[MetricResult, Dataset]:
+def run(
+    spec: MetricSpec, cfg: Config, period: Period, *, by: str | None = None, ds: Dataset | None = None, options: dict | None = None
+) -> tuple[MetricResult, Dataset]:
+    """Run one metric; `options` are its own command-line options (e.g. rows=True)."""
     ds = ds or Dataset(cfg)
-    frames = load_inputs(spec, cfg, ds)
-    func = spec.function()
+    frames = load_inputs(spec, cfg, ds, options or {})
+    func = functools.partial(spec.function(), **(options or {}))
     result = func(frames, period, cfg)
     for table, reasons in result.filtered.items():
         for reason, n in reasons.items():

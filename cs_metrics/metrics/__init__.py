@@ -15,6 +15,18 @@ class Input:
     table: str
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    if_present: bool = False  # read only when the file exists (the metric copes without it)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A metric's own command-line option, passed to its function as a keyword argument."""
+
+    flag: str  # "--kind"
+    param: str  # "kind"
+    default: object
+    help: str
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,7 @@ class MetricSpec:
     # (config, exists(table) -> bool) -> the tables and columns this run reads
     inputs: Callable[..., list[Input]]
     aliases: tuple[str, ...] = ()
-    lists_rows: bool = False
+    options: tuple[Option, ...] = ()
 
     def function(self):
         module, _, func = self.target.partition(":")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cs_metrics.config import Config
-from cs_metrics.metrics._ratio import fmt_num, safe_ratio
+from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_grid, paid_within, paying_rows
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -54,8 +54,10 @@ def _churn_subscriptions(subs: pd.DataFrame, period: Period, cfg: Config) -> Met
             details["new_churned_customers"] = len(new_lost)
             numerator += len(new_lost)
             definition += " include_new: customers who started paying inside the period and stopped count in the numerator."
-        value, why = safe_ratio(numerator, len(starting), scale=100, what="churn")
+        value, interval, warnings = rate(numerator, len(starting), what="churn")
+        details.update(interval)
         formula = f"{numerator} churned / {len(starting)} paying at opening x 100 = {fmt_num(value, 2)} %"
+        return MetricResult("churn", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula)
     warnings = [why] if why else []
     return MetricResult("churn", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula)
 
@@ -68,14 +70,14 @@ def _churn_customers(customers: pd.DataFrame, period: Period) -> MetricResult:
     in_s = (created.isna() | (created < start)) & (churned_at.isna() | (churned_at >= start))
     lost = in_s & (churned_at >= start) & (churned_at <= end)
     n_s, n_lost = int(in_s.sum()), int(lost.sum())
-    value, why = safe_ratio(n_lost, n_s, scale=100, what="churn")
+    value, interval, warnings = rate(n_lost, n_s, what="churn")
     return MetricResult(
         "churn",
         period,
         value,
         "percent",
-        {"method": "customers", "starting_customers": n_s, "churned_customers": n_lost, "retained_customers": n_s - n_lost},
-        warnings=[why] if why else [],
+        {"method": "customers", "starting_customers": n_s, "churned_customers": n_lost, "retained_customers": n_s - n_lost, **interval},
+        warnings=warnings,
         definition=(
             "Customer churn from customers.csv (no subscriptions): of the customers created before "
             f"{period.start} and not lost before it, the share whose churned_at falls in the period."
