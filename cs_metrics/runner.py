@@ -61,16 +61,13 @@ def _segments(func, frames, period, cfg, ds, by) -> list[dict]:
     labels: dict[str, pd.Series] = {}
     values = set(seg_of.unique())
     for table, frame in frames.items():
-        if "customer_id" in frame:
-            lab = frame["customer_id"].map(seg_of).fillna(NO_SEGMENT)
-        else:
-            lab = pd.Series(NO_SEGMENT, index=frame.index)
-        labels[table] = lab
-        values |= set(lab.unique())
+        if "customer_id" in frame:  # tables without customers (costs) go whole to every segment
+            labels[table] = frame["customer_id"].map(seg_of).fillna(NO_SEGMENT)
+            values |= set(labels[table].unique())
     segments = []
     for value in sorted(values, key=lambda v: (v == NO_SEGMENT, str(v))):
-        part = {t: f.loc[labels[t] == value] for t, f in frames.items()}
-        if value == NO_SEGMENT and not any(len(f) for f in part.values()):
+        part = {t: (f.loc[labels[t] == value] if t in labels else f) for t, f in frames.items()}
+        if value == NO_SEGMENT and not any(len(part[t]) for t in labels):
             continue
         r = func(part, period, cfg)
         segments.append({"segment": value, "value": r.value, "details": r.details, "warnings": r.warnings})

@@ -79,3 +79,19 @@ def paid_within(rows: pd.DataFrame, start: date, end: date) -> pd.Index:
 def to_money(units) -> float:
     """MRR units -> currency, rounded to 6 decimals only to drop float noise (not for display)."""
     return round(float(units) / MRR_SCALE, 6)
+
+
+def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
+    """Customers active in P by the config's `active_customer`: paying on some day of P (default),
+    with at least one event in P, or with at least one positive invoice issued in P."""
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    how = cfg.active_customer
+    if how == "paying":
+        return paid_within(paying_rows(frames["subscriptions"]), period.start, period.end)
+    if how == "events":
+        ev = frames["events"]
+        day = ev["occurred_at"].dt.normalize()
+        return pd.Index(ev.loc[(day >= start) & (day <= end), "customer_id"].unique())
+    inv = frames["invoices"]
+    inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)
+    return pd.Index(inv.loc[inside, "customer_id"].unique())
