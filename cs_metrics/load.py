@@ -40,9 +40,10 @@ _INTERVAL_ALIASES = {
 }  # fmt: skip
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
+# An optional sign, an optional ISO currency code or symbol, the number, an optional code after it.
 _MONEY_RE = (
-    r"^(?P<s1>[-+])?\s*(?:[A-Za-z]{3}\s*)?[$€£¥฿₩₹]?\s*(?P<s2>[-+])?\s*"
-    r"(?P<num>[0-9][0-9.,\s]*?)\s*(?:[A-Za-z]{3})?$"
+    r"^(?P<s1>[-+])?\s*(?:[A-Z]{3}\s*)?[$€£¥฿₩₹]?\s*(?P<s2>[-+])?\s*"
+    r"(?P<num>[0-9][0-9., ]*?)\s*(?:[A-Z]{3})?$"
 )
 
 
@@ -95,8 +96,9 @@ class TableReport:
 
 
 def read_header(path: Path, src: SourceConfig) -> list[str]:
+    encoding = "utf-8-sig" if _is_utf8(src.encoding) else src.encoding  # a BOM is always dropped
     try:
-        with open(path, newline="", encoding=src.encoding) as fh:
+        with open(path, newline="", encoding=encoding) as fh:
             header = next(csv.reader(fh, delimiter=src.delimiter), None)
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -109,32 +111,42 @@ def read_header(path: Path, src: SourceConfig) -> list[str]:
         raise DataError(f"{path}: cannot be read: {exc.strerror}", file=str(path)) from None
     if not header:
         raise DataError(f"{path}: the file is empty (no header row)", file=str(path))
-    return [h.strip() for h in header]
+    return header  # as written (Arrow needs the exact names); matching strips them
+
+
+def _is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8")
 
 
 def resolve_columns(table: Table, header: list[str], src: SourceConfig) -> dict[str, str]:
-    """canonical name -> the export's header, for every contract column the file has."""
-    by_lower = {h.lower(): h for h in header}
+    """canonical name -> the export's header (as written), for every column the file has.
+
+    Matching ignores surrounding spaces and case. For customers, every other header is a
+    segment dimension under its own name, or under the name the config maps it to."""
+    exact = {h.strip(): h for h in header}
+    by_lower = {h.strip().lower(): h for h in header}
+
+    def find(name: str) -> str | None:
+        return exact.get(name.strip()) or by_lower.get(name.strip().lower())
+
     found: dict[str, str] = {}
-    for col in table.names:
+    wanted = table.names + ([c for c in src.columns if c not in table.names] if table.open_columns else [])
+    for col in wanted:
         mapped = src.columns.get(col)
-        if mapped is not None:
-            if mapped not in header and mapped.lower() not in by_lower:
-                continue  # reported by require() with the config key
-            found[col] = mapped if mapped in header else by_lower[mapped.lower()]
-        elif col in by_lower:
-            found[col] = by_lower[col]
-    if table.open_columns:  # customers: every other header is a segment dimension
+        hit = find(mapped) if mapped is not None else find(col)
+        if hit is not None:  # a mapped header that is missing is reported with its config key
+            found[col] = hit
+    if table.open_columns:
         taken = set(found.values())
         for h in header:
-            if h not in taken and h:
-                found.setdefault(h, h)
+            if h not in taken and h.strip():
+                found.setdefault(h.strip(), h)
     return found
 
 
 def _missing_column(table: Table, path: Path, header: list[str], col: str, src: SourceConfig) -> DataError:
     mapped = src.columns.get(col)
-    shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
+    shown = ", ".join(h.strip() for h in header[:12]) + (", ..." if len(header) > 12 else "")
     if mapped:
         msg = f"{path.name} has no column '{mapped}' (mapped to '{col}') (found: {shown})"
     else:
@@ -174,7 +186,7 @@ def _read_arrow(path: Path, table: Table, src: SourceConfig, headers: list[str],
         bad_rows.append((row.expected_columns, row.actual_columns))
         return "skip"
 
-    encoding = "utf8" if src.encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else src.encoding
+    encoding = "utf8" if _is_utf8(src.encoding) else src.encoding
     try:
         tbl = pacsv.read_csv(
             path,
@@ -285,13 +297,15 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     paren = s.str.match(r"^\s*\(.*\)\s*$")
     inner = s.str.replace(r"^\s*\((.*)\)\s*$", r"\1", regex=True)
     parts = inner.str.extract(_MONEY_RE)
-    num = parts["num"].str.replace(r"\s", "", regex=True)
+    num = parts["num"]
+    # thousands separators only in groups of three (a space also groups: 1 234,50)
     if decimal_comma:
-        well_formed = num.str.fullmatch(r"(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?")
-        num = num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        well_formed = num.str.fullmatch(r"(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+)(?:,\d+)?")
+        num = num.str.replace(r"[. ]", "", regex=True).str.replace(",", ".", regex=False)
     else:
-        well_formed = num.str.fullmatch(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?")
-        num = num.str.replace(",", "", regex=False)
+        well_formed = num.str.fullmatch(r"(?:\d+|\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)(?:\.\d+)?")
+        num = num.str.replace(r"[, ]", "", regex=True)
+    well_formed &= ~(parts["s1"].notna() & parts["s2"].notna())  # one sign at most
     value = pd.to_numeric(num.where(well_formed.fillna(False).astype(bool)), errors="coerce")
     negative = paren | (parts["s1"] == "-") | (parts["s2"] == "-")
     units = np.rint(value.to_numpy(dtype="float64", na_value=np.nan) * MONEY_SCALE)
@@ -407,7 +421,7 @@ def read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.Dat
             extra.append("interval_count")
         else:
             raise DataError(
-                f"{path.name} has no column for 'mrr' nor 'amount' + 'interval' (found: {', '.join(header[:12])})",
+                f"{path.name} has no column for 'mrr' nor 'amount' + 'interval' (found: {', '.join(h.strip() for h in header[:12])})",
                 f"Map one in the config: sources.{name}.columns.mrr (or .amount and .interval)",
                 file=str(path),
                 column="mrr",
@@ -450,7 +464,7 @@ def _validate(raw: pd.DataFrame, table: Table, cols: list[str], src, cfg: Config
             rows.reject(empty, f"empty {col}")
         parsed = _parse_column(spec, text, src, cfg)
         if spec.type in ("id", "text"):
-            parsed = parsed.where(~empty) if spec.type == "id" else parsed
+            parsed = parsed.where(~empty)  # an empty cell is a missing value
         else:
             rows.reject(~empty & parsed.isna(), f"bad {col} (expected {_expected(spec, src)})")
         frame[col] = parsed
@@ -506,15 +520,15 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             _drop(frame, "amount", "interval", "interval_count")
         _drop(frame, "currency")
     elif table.name == "invoices":
-        rates = _currency_rates(frame, cfg, src, table, path, rows.ok)
-        if rates is not None:
-            frame["amount"] = np.rint(frame["amount"].astype("float64") * rates).astype("Int64")
-        if "status" in frame and src.exclude_status:
+        if "status" in frame and src.exclude_status:  # before currencies: a void row needs no rate
             excluded = frame["status"].str.strip().str.lower().isin([s.lower() for s in src.exclude_status])
             excluded &= rows.ok
             for status, n in frame.loc[excluded, "status"].str.strip().str.lower().value_counts().items():
                 report.filter(f"status {status}", n)
             rows.reject(excluded, "__filtered__")
+        rates = _currency_rates(frame, cfg, src, table, path, rows.ok)
+        if rates is not None:
+            frame["amount"] = np.rint(frame["amount"].astype("float64") * rates).astype("Int64")
         _drop(frame, "currency")
     elif table.name == "surveys":
         labels = {k.strip().lower(): v for k, v in src.survey_labels.items()}
