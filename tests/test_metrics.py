@@ -12,32 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs_metrics.config import parse_config
-from cs_metrics.load import MRR_SCALE
 from cs_metrics.metrics.retention import churn
 from cs_metrics.metrics.revenue import mrr, mrr_bridge
 from cs_metrics.metrics.voice import nps
 from cs_metrics.period import parse_period
+from frames import subs
 
 D = date
 CFG = parse_config({})
-
-
-def subs(*rows) -> pd.DataFrame:
-    """rows: (customer, started_at, ended_at or None, monthly amount[, is_trial])."""
-    records = []
-    for i, row in enumerate(rows):
-        customer, start, end, amount, *trial = row
-        records.append(
-            {
-                "subscription_id": f"s{i}",
-                "customer_id": customer,
-                "started_at": pd.Timestamp(start),
-                "ended_at": pd.Timestamp(end) if end else pd.NaT,
-                "mrr": round(amount * MRR_SCALE),
-                "is_trial": bool(trial and trial[0]),
-            }
-        )
-    return pd.DataFrame.from_records(records)
 
 
 def surveys(scores, kind="nps", day="2024-05-10", customers=None) -> pd.DataFrame:

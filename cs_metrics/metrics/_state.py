@@ -76,6 +76,11 @@ def paid_within(rows: pd.DataFrame, start: date, end: date) -> pd.Index:
     return pd.Index(rows.loc[overlap, "customer_id"].unique())
 
 
+def money_array(units: np.ndarray) -> np.ndarray:
+    """`to_money` for an array of MRR units: currency floats, rounded to 6 decimals (float noise only)."""
+    return np.round(np.asarray(units, dtype="float64") / MRR_SCALE, 6)
+
+
 def to_money(units) -> float:
     """MRR units -> currency, rounded to 6 decimals only to drop float noise (not for display)."""
     return round(float(units) / MRR_SCALE, 6)

@@ -1,17 +1,18 @@
-"""Customer retention: logo churn."""
+"""Customer retention: logo churn (and the customers behind it with `rows`)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import mrr_grid, paid_within, paying_rows
+from cs_metrics.metrics._state import money_array, mrr_grid, paid_within, paying_rows
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 
-def churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+def churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
     """Customer churn rate, percent.
 
     With subscriptions: S = customers paying at the opening snapshot; churned = members of S not
@@ -19,19 +20,31 @@ def churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     only, customers who started paying inside P and are not paying at closing. `method: net`:
     (paying at opening - paying at closing) / paying at opening x 100.
     Without subscriptions (customers.csv): S = created before start and not churned before it;
-    churned = members of S with churned_at in P. Undefined when S is empty."""
+    churned = members of S with churned_at in P. Undefined when S is empty.
+    `rows=True` lists the customers behind the number, sorted by customer_id: each member of S with
+    its status (churned/retained), plus `new_churned` customers with include_new and `new` ones
+    (paying at closing, outside S) with method net; opening and closing MRR with subscriptions,
+    churned_at without."""
     if "subscriptions" in frames:
-        return _churn_subscriptions(frames["subscriptions"], period, cfg)
-    return _churn_customers(frames["customers"], period)
+        return _churn_subscriptions(frames["subscriptions"], period, cfg, rows)
+    return _churn_customers(frames["customers"], period, rows)
 
 
-def _churn_subscriptions(subs: pd.DataFrame, period: Period, cfg: Config) -> MetricResult:
+def _listing(frame: pd.DataFrame) -> list[dict]:
+    """Rows sorted by customer_id, missing values as None."""
+    frame = frame.sort_values("customer_id", kind="stable")
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _churn_subscriptions(subs: pd.DataFrame, period: Period, cfg: Config, rows: bool = False) -> MetricResult:
     opt = cfg.metrics.churn
-    rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
-    customers, grid = mrr_grid(rows, [period.opening, period.closing])
+    rows_ = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
+    customers, grid = mrr_grid(rows_, [period.opening, period.closing])
     starting = pd.Index(customers[grid[:, 0] > 0])  # S: paying at the opening snapshot
     closing = pd.Index(customers[grid[:, 1] > 0])  # paying at the closing snapshot
     lost = starting.difference(closing)  # members of S not paying at closing
+    new_lost = paid_within(rows_, period.start, period.end).difference(starting).difference(closing)
+    listing = _churn_rows(customers, grid, lost, new_lost, opt) if rows else None
     details: dict = {
         "method": opt.method,
         "starting_customers": len(starting),
@@ -50,19 +63,48 @@ def _churn_subscriptions(subs: pd.DataFrame, period: Period, cfg: Config) -> Met
             f"at the end of {period.closing}."
         )
         if opt.include_new:
-            new_lost = paid_within(rows, period.start, period.end).difference(starting).difference(closing)
             details["new_churned_customers"] = len(new_lost)
             numerator += len(new_lost)
             definition += " include_new: customers who started paying inside the period and stopped count in the numerator."
         value, interval, warnings = rate(numerator, len(starting), what="churn")
         details.update(interval)
         formula = f"{numerator} churned / {len(starting)} paying at opening x 100 = {fmt_num(value, 2)} %"
-        return MetricResult("churn", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula)
+        return MetricResult(
+            "churn", period, value, "percent", details, rows=listing, warnings=warnings,
+            definition=definition, formula=formula,
+        )
     warnings = [why] if why else []
-    return MetricResult("churn", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula)
+    return MetricResult(
+        "churn", period, value, "percent", details, rows=listing, warnings=warnings,
+        definition=definition, formula=formula,
+    )
 
 
-def _churn_customers(customers: pd.DataFrame, period: Period) -> MetricResult:
+def _churn_rows(customers: pd.Index, grid: np.ndarray, lost: pd.Index, new_lost: pd.Index, opt) -> list[dict]:
+    """One row per customer behind the churn figure (grid: customers x [opening, closing] MRR units)."""
+    in_s, at_close = grid[:, 0] > 0, grid[:, 1] > 0
+    conditions = [in_s & customers.isin(lost), in_s]
+    labels = ["churned", "retained"]
+    if opt.method == "net":  # the closing count also holds customers outside S
+        conditions.append(~in_s & at_close)
+        labels.append("new")
+    elif opt.include_new:
+        conditions.append(customers.isin(new_lost))
+        labels.append("new_churned")
+    status = np.select(conditions, labels, "")
+    keep = status != ""
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers.to_numpy()[keep],
+            "status": status[keep],
+            "opening_mrr": money_array(grid[keep, 0]),
+            "closing_mrr": money_array(grid[keep, 1]),
+        }
+    )
+    return _listing(frame)
+
+
+def _churn_customers(customers: pd.DataFrame, period: Period, rows: bool = False) -> MetricResult:
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     created = customers["created_at"] if "created_at" in customers else pd.Series(pd.NaT, index=customers.index)
     churned_at = customers["churned_at"]
@@ -71,12 +113,23 @@ def _churn_customers(customers: pd.DataFrame, period: Period) -> MetricResult:
     lost = in_s & (churned_at >= start) & (churned_at <= end)
     n_s, n_lost = int(in_s.sum()), int(lost.sum())
     value, interval, warnings = rate(n_lost, n_s, what="churn")
+    listing = None
+    if rows:
+        frame = pd.DataFrame(
+            {
+                "customer_id": customers.loc[in_s, "customer_id"],
+                "status": np.where(lost[in_s], "churned", "retained"),
+                "churned_at": churned_at[in_s].dt.strftime("%Y-%m-%d"),
+            }
+        )
+        listing = _listing(frame)
     return MetricResult(
         "churn",
         period,
         value,
         "percent",
         {"method": "customers", "starting_customers": n_s, "churned_customers": n_lost, "retained_customers": n_s - n_lost, **interval},
+        rows=listing,
         warnings=warnings,
         definition=(
             "Customer churn from customers.csv (no subscriptions): of the customers created before "

@@ -1,26 +1,40 @@
-"""Revenue metrics: MRR and its movements."""
+"""Revenue metrics: MRR and its movements, ARPU, revenue retention (NDR, GRR, revenue churn and
+growth of the starting cohort) and the renewal rate.
+
+All MRR is int64 in load.MRR_SCALE units and invoice money int64 in load.MONEY_SCALE units until
+the last step, so sums and the identities between the retention metrics are exact."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
-from cs_metrics.metrics._ratio import fmt_money
-from cs_metrics.metrics._state import first_paid_day, mrr_grid, paying_rows, to_money
+from cs_metrics.load import MONEY_SCALE
+from cs_metrics.metrics._ratio import SMALL_SAMPLE, fmt_money, fmt_num, rate, safe_ratio
+from cs_metrics.metrics._state import first_paid_day, money_array, mrr_grid, paying_rows, to_money
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+COHORT_MOVEMENTS = ("expansion", "contraction", "churn", "flat")  # of S, opening -> closing
 
 
-def mrr_bridge(subs: pd.DataFrame, period: Period) -> dict[str, int]:
-    """Opening and closing MRR and the five movements summed over the steps of P, in MRR units.
+# --------------------------------------------------------------------------- MRR and its movements
 
-    For each customer and step from a (MRR at the step's start) to b (at its end):
-    a=0<b new, or reactivation when the customer paid on some day on or before the step's start;
-    a>0=b churn (a); both > 0: b>a expansion (b-a), b<a contraction (a-b).
-    Identity, exact: opening + new + reactivation + expansion - contraction - churn = closing."""
+
+class _Steps(NamedTuple):
+    """The MRR of every customer at each snapshot of P and the movement of each customer-step."""
+
+    customers: pd.Index  # sorted customer ids, one per grid row
+    grid: np.ndarray  # customers x snapshots, MRR units
+    masks: dict[str, np.ndarray]  # movement -> customers x steps, True where that step is that movement
+    amounts: dict[str, np.ndarray]  # movement -> customers x steps, the amount if the step is that movement
+
+
+def _steps(subs: pd.DataFrame, period: Period) -> _Steps:
     rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
     snapshots = period.snapshots()
     customers, grid = mrr_grid(rows, snapshots)  # customers x snapshot dates, MRR units
@@ -35,24 +49,67 @@ def mrr_bridge(subs: pd.DataFrame, period: Period) -> dict[str, int]:
         "churn": (a > 0) & (b == 0),
     }
     amounts = {"new": b, "reactivation": b, "expansion": b - a, "contraction": a - b, "churn": a}
+    return _Steps(customers, grid, masks, amounts)
+
+
+def _bridge_totals(st: _Steps) -> dict[str, int]:
+    grid = st.grid
     out = {
         "opening": int(grid[:, 0].sum()),
         "closing": int(grid[:, -1].sum()),
         "opening_customers": int((grid[:, 0] > 0).sum()),
         "closing_customers": int((grid[:, -1] > 0).sum()),
     }
-    for name, mask in masks.items():
-        out[f"{name}"] = int(amounts[name][mask].sum())
+    for name, mask in st.masks.items():
+        out[f"{name}"] = int(st.amounts[name][mask].sum())
         out[f"{name}_count"] = int(mask.sum())
         out[f"{name}_customers"] = int(mask.any(axis=1).sum())
     return out
 
 
-def mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+def mrr_bridge(subs: pd.DataFrame, period: Period) -> dict[str, int]:
+    """Opening and closing MRR and the five movements summed over the steps of P, in MRR units.
+
+    For each customer and step from a (MRR at the step's start) to b (at its end):
+    a=0<b new, or reactivation when the customer paid on some day on or before the step's start;
+    a>0=b churn (a); both > 0: b>a expansion (b-a), b<a contraction (a-b).
+    Identity, exact: opening + new + reactivation + expansion - contraction - churn = closing."""
+    return _bridge_totals(_steps(subs, period))
+
+
+def _mrr_rows(st: _Steps) -> list[dict]:
+    """One row per customer with MRR at the opening or closing snapshot or with a movement: opening and
+    closing MRR, the movements of its steps in time order joined with '+', and each movement's amount
+    summed over the steps (so each amount column sums to the movement's total)."""
+    label = np.full(st.masks["new"].shape, "", dtype=object)  # customers x steps
+    for name, mask in st.masks.items():  # the five masks are disjoint
+        label[mask] = name
+    joined = label[:, 0]
+    for j in range(1, label.shape[1]):  # one pass per step (a handful), not per row
+        step = label[:, j]
+        joined = joined + np.where((joined != "") & (step != ""), "+", "").astype(object) + step
+    grid = st.grid
+    keep = (grid[:, 0] > 0) | (grid[:, -1] > 0) | (joined != "")
+    per_customer = {name: np.where(st.masks[name], st.amounts[name], 0).sum(axis=1) for name in MOVEMENTS}
+    frame = pd.DataFrame(
+        {
+            "customer_id": st.customers.to_numpy()[keep],
+            "opening_mrr": money_array(grid[keep, 0]),
+            "closing_mrr": money_array(grid[keep, -1]),
+            "movements": np.where(joined[keep] == "", "flat", joined[keep]),
+            **{f"{name}_mrr": money_array(per_customer[name][keep]) for name in MOVEMENTS},
+        }
+    )
+    return frame.to_dict("records")
+
+
+def mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
     """Closing MRR: sum of MRR_c at the closing snapshot. Details: opening MRR, ARR (12 x closing),
     paying customers at opening and closing, and the five movements (amount, customer-steps,
-    distinct customers). Never undefined: no paying customer gives 0 MRR."""
-    bridge = mrr_bridge(frames["subscriptions"], period)
+    distinct customers). `rows=True` lists each customer with MRR at opening or closing or with a
+    movement. Never undefined: no paying customer gives 0 MRR."""
+    st = _steps(frames["subscriptions"], period)
+    bridge = _bridge_totals(st)
     opening, closing = to_money(bridge["opening"]), to_money(bridge["closing"])
     details: dict = {
         "opening_mrr": opening,
@@ -84,4 +141,391 @@ def mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         f"customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
         f"up expansion, down contraction."
     )
-    return MetricResult("mrr", period, closing, "money", details, definition=definition, formula=formula)
+    listing = _mrr_rows(st) if rows else None
+    return MetricResult("mrr", period, closing, "money", details, rows=listing, definition=definition, formula=formula)
+
+
+# --------------------------------------------------------------------------- ARPU
+
+
+def arpu(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Average revenue per customer, money.
+
+    config `metrics.arpu.basis`: `mrr` (what `auto` picks when there are subscriptions): closing
+    MRR / customers paying at the closing snapshot. `revenue` (what `auto` picks without them):
+    invoice revenue issued in P (every invoice, credit notes netted) / average active customers in
+    P, the mean of the paying counts at the opening, each month-end and the closing snapshot (P's
+    snapshots); without subscriptions, the distinct customers with a positive invoice issued in P.
+    Revenue per customer is for the whole period (a quarter's revenue for a quarter).
+    Undefined when the denominator is 0 (no paying, or no invoiced, customer)."""
+    basis = cfg.metrics.arpu.basis
+    if basis == "auto":
+        basis = "mrr" if "subscriptions" in frames else "revenue"
+    result = _arpu_mrr(frames, period) if basis == "mrr" else _arpu_revenue(frames, period)
+    if cfg.currency.base:
+        result.details["currency"] = cfg.currency.base
+    return result
+
+
+def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period) -> MetricResult:
+    rows = paying_rows(frames["subscriptions"])  # one row = a non-trial subscription period with MRR > 0
+    _, grid = mrr_grid(rows, [period.closing])
+    closing, paying = int(grid[:, 0].sum()), int((grid[:, 0] > 0).sum())
+    per_customer, why = safe_ratio(closing, paying, what=f"ARPU (no customer paying at the end of {period.closing})")
+    value = None if per_customer is None else to_money(per_customer)
+    details = {"basis": "mrr", "closing_mrr": to_money(closing), "closing_customers": paying}
+    return MetricResult(
+        "arpu",
+        period,
+        value,
+        "money",
+        details,
+        warnings=[why] if why else [],
+        definition=(
+            f"ARPU, basis mrr: MRR at the end of {period.closing} (non-trial subscription rows active that day) "
+            f"/ customers paying that day."
+        ),
+        formula=f"closing MRR {fmt_money(details['closing_mrr'])} / {paying} paying customers = {fmt_money(value)}",
+    )
+
+
+def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period) -> MetricResult:
+    inv = frames["invoices"]
+    issued = inv["issued_at"]
+    inside = (issued >= pd.Timestamp(period.start)) & (issued <= pd.Timestamp(period.end))
+    in_p = inv.loc[inside]  # one row = an invoice or credit note issued in P
+    revenue = int(in_p["amount"].sum())  # MONEY_SCALE units, credit notes netted
+    details: dict = {"basis": "revenue", "invoice_revenue": round(revenue / MONEY_SCALE, 6), "invoices": len(in_p)}
+    if "subscriptions" in frames:
+        snapshots = period.snapshots()
+        _, grid = mrr_grid(paying_rows(frames["subscriptions"]), snapshots)
+        paying = (grid > 0).sum(axis=0)  # one count per snapshot
+        customer_days, n_snapshots = int(paying.sum()), len(snapshots)
+        details.update(
+            customer_source="paying at each snapshot",
+            opening_customers=int(paying[0]),
+            closing_customers=int(paying[-1]),
+            snapshots=n_snapshots,
+        )
+        counts = " + ".join(str(int(c)) for c in paying)
+        average_text = f"({counts}) / {n_snapshots} snapshots"
+        whom = f"the mean of the paying-customer counts at the {n_snapshots} snapshots (opening, month ends, closing)"
+    else:
+        buyers = in_p.loc[in_p["amount"] > 0, "customer_id"].nunique()  # customers with a positive invoice in P
+        customer_days, n_snapshots = int(buyers), 1
+        details["customer_source"] = "invoiced in the period"
+        average_text = f"{buyers} customers invoiced"
+        whom = "the distinct customers with a positive invoice issued in the period"
+    average, _ = safe_ratio(customer_days, n_snapshots)
+    details["average_customers"] = average
+    # revenue / (customer_days / n_snapshots), in currency: one exact division of integers
+    value, why = safe_ratio(
+        revenue * n_snapshots, customer_days * MONEY_SCALE, what="ARPU (no active customer in the period)"
+    )
+    value = None if value is None else round(value, 6)
+    return MetricResult(
+        "arpu",
+        period,
+        value,
+        "money",
+        details,
+        warnings=[why] if why else [],
+        filtered={"invoices": {"outside the period": int((~inside).sum())}},
+        definition=(
+            f"ARPU, basis revenue: invoice revenue issued {period.start}..{period.end} (every invoice, credit notes "
+            f"netted) / average active customers, {whom}. Revenue per customer over the whole period."
+        ),
+        formula=(
+            f"revenue {fmt_money(details['invoice_revenue'])} ({len(in_p)} invoices) / average customers "
+            f"{fmt_num(average, 2)} ({average_text}) = {fmt_money(value)}"
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- revenue retention of S
+
+
+class Cohort(NamedTuple):
+    """The starting cohort S of P: customers paying at the opening snapshot, with their MRR units at
+    the opening and closing snapshots (aligned, sorted by customer id)."""
+
+    customers: pd.Index
+    opening: np.ndarray  # int64, > 0
+    closing: np.ndarray  # int64, >= 0
+
+
+def starting_cohort_mrr(subs: pd.DataFrame, period: Period) -> Cohort:
+    """S = customers paying at the opening snapshot, each with MRR_c(opening) and MRR_c(closing)."""
+    rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
+    customers, grid = mrr_grid(rows, [period.opening, period.closing])
+    in_s = grid[:, 0] > 0  # one grid row = a customer; S = paying at the opening snapshot
+    return Cohort(customers[in_s], grid[in_s, 0], grid[in_s, 1])
+
+
+def cohort_movement(c: Cohort) -> np.ndarray:
+    """Each member's movement from opening to closing: churn, expansion, contraction or flat."""
+    return np.select(
+        [c.closing == 0, c.closing > c.opening, c.closing < c.opening], ["churn", "expansion", "contraction"], "flat"
+    )
+
+
+def cohort_units(c: Cohort) -> dict[str, int]:
+    """Integer MRR units of S, customer by customer from opening to closing.
+
+    Identities, exact: opening + expansion - contraction - churn = closing;
+    retained (sum of min(closing, opening)) = opening - contraction - churn <= closing."""
+    o, k = c.opening, c.closing
+    expanded, contracted, churned = k > o, (k > 0) & (k < o), k == 0
+    return {
+        "starting_customers": len(o),
+        "opening": int(o.sum()),
+        "closing": int(k.sum()),
+        "retained": int(np.minimum(o, k).sum()),
+        "expansion": int((k - o)[expanded].sum()),
+        "contraction": int((o - k)[contracted].sum()),
+        "churn": int(o[churned].sum()),
+        "expansion_customers": int(expanded.sum()),
+        "contraction_customers": int(contracted.sum()),
+        "churn_customers": int(churned.sum()),
+        "flat_customers": int((k == o).sum()),
+        "largest_opening": int(o.max()) if len(o) else 0,
+    }
+
+
+def _cohort_details(u: dict[str, int]) -> dict:
+    return {
+        "starting_customers": u["starting_customers"],
+        "opening_mrr": to_money(u["opening"]),
+        "closing_mrr": to_money(u["closing"]),
+        "retained_mrr": to_money(u["retained"]),
+        "expansion_mrr": to_money(u["expansion"]),
+        "contraction_mrr": to_money(u["contraction"]),
+        "churn_mrr": to_money(u["churn"]),
+        "expansion_customers": u["expansion_customers"],
+        "contraction_customers": u["contraction_customers"],
+        "churn_customers": u["churn_customers"],
+        "flat_customers": u["flat_customers"],
+    }
+
+
+def _cohort_warnings(what: str, u: dict[str, int], why: str | None) -> list[str]:
+    """The undefined reason, and a small-base warning worded like rate()'s (money ratios have no Wilson interval)."""
+    if why:
+        return [why]
+    n = u["starting_customers"]
+    if n < SMALL_SAMPLE:
+        share, _ = safe_ratio(u["largest_opening"], u["opening"], scale=100)
+        return [
+            f"{what} rests on only {n} starting customers: a money ratio has no 95 % interval, and the "
+            f"largest account holds {share:.1f} % of their opening MRR"
+        ]
+    return []
+
+
+def _cohort_words(period: Period) -> str:
+    return (
+        f"S = the customers paying at the end of {period.opening} (non-trial rows, started_at <= day < ended_at); "
+        f"each member's MRR at the end of {period.closing} is compared with its MRR at the opening, customer by "
+        f"customer (not over the monthly steps); new and reactivated customers are outside S."
+    )
+
+
+def _undefined(what: str, period: Period) -> str:
+    return f"{what} (no customer was paying at the end of {period.opening})"
+
+
+def _cohort_formula_tail(u: dict[str, int]) -> str:
+    return (
+        f"(opening {fmt_money(to_money(u['opening']))} + expansion {fmt_money(to_money(u['expansion']))} - "
+        f"contraction {fmt_money(to_money(u['contraction']))} - churn {fmt_money(to_money(u['churn']))} = closing "
+        f"{fmt_money(to_money(u['closing']))}; {u['starting_customers']} starting customers)"
+    )
+
+
+def ndr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
+    """Net dollar (revenue) retention, percent: sum over S of MRR_c(closing) / sum over S of
+    MRR_c(opening) x 100, where S = customers paying at the opening snapshot. Details: opening and
+    closing MRR of S, its expansion, contraction and churn measured customer by customer from
+    opening to closing (not over steps) with their customer counts, and GRR. `rows=True` lists each
+    member of S with its opening and closing MRR and movement. No config keys.
+    Undefined when S is empty; a warning when S has fewer than 30 customers."""
+    cohort = starting_cohort_mrr(frames["subscriptions"], period)
+    u = cohort_units(cohort)
+    value, why = safe_ratio(u["closing"], u["opening"], scale=100, what=_undefined("NDR", period))
+    grr_value, _ = safe_ratio(u["retained"], u["opening"], scale=100)
+    details = {**_cohort_details(u), "grr": grr_value}
+    listing = None
+    if rows:
+        o, k = cohort.opening, cohort.closing
+        movement = cohort_movement(cohort)
+        frame = pd.DataFrame(
+            {
+                "customer_id": cohort.customers.to_numpy(),
+                "opening_mrr": money_array(o),
+                "closing_mrr": money_array(k),
+                "movement": movement,
+                "expansion_mrr": money_array(np.where(movement == "expansion", k - o, 0)),
+                "contraction_mrr": money_array(np.where(movement == "contraction", o - k, 0)),
+                "churn_mrr": money_array(np.where(movement == "churn", o, 0)),
+            }
+        )
+        listing = frame.to_dict("records")
+    return MetricResult(
+        "ndr",
+        period,
+        value,
+        "percent",
+        details,
+        rows=listing,
+        warnings=_cohort_warnings("NDR", u, why),
+        definition="Net revenue retention: closing MRR of S / opening MRR of S x 100. " + _cohort_words(period),
+        formula=(
+            f"closing MRR of S {fmt_money(details['closing_mrr'])} / opening MRR of S "
+            f"{fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} % " + _cohort_formula_tail(u)
+        ),
+    )
+
+
+def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Gross revenue retention, percent: sum over S of min(MRR_c(closing), MRR_c(opening)) / sum over
+    S of MRR_c(opening) x 100 (S = customers paying at the opening snapshot): expansion does not
+    count, churn and contraction do. Never above NDR. No config keys. Undefined when S is empty."""
+    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    value, why = safe_ratio(u["retained"], u["opening"], scale=100, what=_undefined("GRR", period))
+    details = _cohort_details(u)
+    return MetricResult(
+        "grr",
+        period,
+        value,
+        "percent",
+        details,
+        warnings=_cohort_warnings("GRR", u, why),
+        definition=(
+            "Gross revenue retention: sum over S of min(closing MRR, opening MRR) / opening MRR of S x 100. "
+            + _cohort_words(period)
+        ),
+        formula=(
+            f"retained {fmt_money(details['retained_mrr'])} (= opening {fmt_money(details['opening_mrr'])} - "
+            f"contraction {fmt_money(details['contraction_mrr'])} - churn {fmt_money(details['churn_mrr'])}) / "
+            f"opening {fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} %; "
+            f"{u['starting_customers']} starting customers"
+        ),
+    )
+
+
+def revenue_churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Gross MRR churn, percent: (churn + contraction of S) / opening MRR of S x 100 = 100 - GRR,
+    with S = customers paying at the opening snapshot, measured customer by customer from opening
+    to closing. Details: net_mrr_churn = (churn + contraction - expansion of S) / opening x 100
+    = 100 - NDR, negative when expansion outweighs the losses. No config keys. Undefined when S is empty."""
+    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    lost = u["churn"] + u["contraction"]
+    value, why = safe_ratio(lost, u["opening"], scale=100, what=_undefined("Revenue churn", period))
+    net, _ = safe_ratio(lost - u["expansion"], u["opening"], scale=100)
+    details = {**_cohort_details(u), "lost_mrr": to_money(lost), "net_mrr_churn": net}
+    return MetricResult(
+        "revenue-churn",
+        period,
+        value,
+        "percent",
+        details,
+        warnings=_cohort_warnings("Revenue churn", u, why),
+        definition=(
+            "Gross MRR churn: (churn + contraction of S) / opening MRR of S x 100 (= 100 - GRR); net MRR churn "
+            "subtracts the expansion of S (= 100 - NDR). " + _cohort_words(period)
+        ),
+        formula=(
+            f"(churn {fmt_money(details['churn_mrr'])} + contraction {fmt_money(details['contraction_mrr'])}) / "
+            f"opening {fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} %; net: (lost "
+            f"{fmt_money(details['lost_mrr'])} - expansion {fmt_money(details['expansion_mrr'])}) / opening x 100 = "
+            f"{fmt_num(net, 2)} %; {u['starting_customers']} starting customers"
+        ),
+    )
+
+
+def revenue_growth(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Existing-customer revenue growth, percent: (closing - opening MRR of S) / opening MRR of S x 100
+    = NDR - 100, with S = customers paying at the opening snapshot. No config keys.
+    Undefined when S is empty."""
+    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    change = u["closing"] - u["opening"]
+    value, why = safe_ratio(change, u["opening"], scale=100, what=_undefined("Revenue growth", period))
+    details = {**_cohort_details(u), "net_change_mrr": to_money(change)}
+    return MetricResult(
+        "revenue-growth",
+        period,
+        value,
+        "percent",
+        details,
+        warnings=_cohort_warnings("Revenue growth", u, why),
+        definition="Existing-customer revenue growth: (closing - opening MRR of S) / opening MRR of S x 100 "
+        "(= NDR - 100). " + _cohort_words(period),
+        formula=(
+            f"(closing {fmt_money(details['closing_mrr'])} - opening {fmt_money(details['opening_mrr'])}) / opening "
+            f"{fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} % " + _cohort_formula_tail(u)
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- renewal rate
+
+
+def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Renewal rate, percent, with its 95 % Wilson interval.
+
+    Due = non-trial subscription rows whose `term_ends_at` falls in P; when the table has no
+    `term_ends_at` column, rows whose `ended_at` falls in P (both are the first day after the
+    term). Renewed = the row's customer is paying (MRR_c > 0 from non-trial rows) at the end of
+    the due day + config `metrics.renewal_rate.grace_days` (default 0). A row that ends and is
+    followed by a new row of the same customer starting that day is renewed; the expiring row
+    itself is not active on its `ended_at`. Renewed / due x 100. Undefined when nothing is due."""
+    grace = cfg.metrics.renewal_rate.grace_days
+    subs = frames["subscriptions"]
+    basis = "term_ends_at" if "term_ends_at" in subs else "ended_at"
+    term_end = subs[basis] if basis in subs else pd.Series(pd.NaT, index=subs.index, dtype="datetime64[s]")
+    non_trial = ~subs["is_trial"] if "is_trial" in subs else pd.Series(True, index=subs.index)
+    in_p = (term_end >= pd.Timestamp(period.start)) & (term_end <= pd.Timestamp(period.end))
+    # one row = a term due in P, with the day its customer must be paying on
+    is_due = non_trial & in_p
+    due = pd.DataFrame(
+        {
+            "due_row": np.arange(int(is_due.sum())),
+            "customer_id": subs.loc[is_due, "customer_id"].reset_index(drop=True),
+            "check_day": (term_end[is_due] + pd.Timedelta(days=grace)).reset_index(drop=True),
+        }
+    )
+    paying = paying_rows(subs)
+    ended = paying["ended_at"] if "ended_at" in paying else pd.Series(pd.NaT, index=paying.index, dtype="datetime64[s]")
+    # one row = a due term paired with a paying row of the same customer
+    spans = pd.DataFrame(
+        {"customer_id": paying["customer_id"], "started_at": paying["started_at"], "ended_at": ended, "mrr": paying["mrr"]}
+    )
+    pairs = due.merge(spans, on="customer_id")
+    day = pairs["check_day"]
+    active = (pairs["started_at"] <= day) & (pairs["ended_at"].isna() | (pairs["ended_at"] > day))
+    mrr_on_check_day = pairs.loc[active].groupby("due_row")["mrr"].sum()  # one row = a due term with active paying rows
+    n_due, renewed = len(due), int((mrr_on_check_day > 0).sum())
+    value, interval, warnings = rate(renewed, n_due, what="renewal rate", population="renewals due")
+    details = {
+        "basis": basis,
+        "grace_days": grace,
+        "due": n_due,
+        "renewed": renewed,
+        "not_renewed": n_due - renewed,
+        **interval,
+    }
+    when = "the due day" if grace == 0 else f"the due day + {grace} days"
+    return MetricResult(
+        "renewal-rate",
+        period,
+        value,
+        "percent",
+        details,
+        warnings=warnings,
+        definition=(
+            f"Renewal rate: due = non-trial subscription rows whose {basis} (the first day after the term) falls in "
+            f"{period.start}..{period.end}; renewed = the customer is paying (non-trial MRR > 0) at the end of "
+            f"{when} (config grace_days = {grace}). Renewed / due x 100."
+        ),
+        formula=f"{renewed} renewed / {n_due} due x 100 = {fmt_num(value, 2)} %",
+    )
