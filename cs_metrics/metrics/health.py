@@ -1,0 +1,566 @@
+"""Customer health: a 0..100 score per paying customer from usage, surveys, support, payments and
+MRR trend, its class (good / at risk / poor), and a backtest of how well the classes predict churn.
+
+Every component is computed for all customers at once: ids are factorized once per table, counted
+with bincount, and distinct (customer, day/user/event) pairs are found by hashing int64 keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from cs_metrics.config import Config
+from cs_metrics.errors import UsageError
+from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
+from cs_metrics.metrics._state import mrr_grid, paying_rows, to_money
+from cs_metrics.metrics.revenue import money_array
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+COMPONENTS = ("usage", "breadth", "depth", "nps", "csat", "support", "payments", "mrr_trend")
+CLASSES = ("good", "at_risk", "poor")
+NEUTRAL = 50.0
+ONE_DAY = timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- small vector helpers
+
+
+def percentile_rank(x: np.ndarray) -> np.ndarray:
+    """Average-rank percentile, 0..100: (rank - 1) / (n - 1) x 100, tied values share their mean rank.
+
+    With one value (or all values tied) every customer sits in the middle: 50.
+    >>> percentile_rank(np.array([0, 0, 3, 5])).round(2).tolist()
+    [16.67, 16.67, 66.67, 100.0]
+    """
+    ranks = pd.Series(x, dtype="float64").rank(method="average").to_numpy()
+    value, why = safe_ratio(ranks - 1, len(x) - 1 if len(x) > 1 else 0, scale=100)
+    return np.full(len(x), NEUTRAL) if why else value
+
+
+def _ratios(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Element-wise num / den x scale, NaN (no data) where den is 0: `safe_ratio` for arrays of customers."""
+    num = np.asarray(num, dtype="float64")
+    den = np.asarray(den, dtype="float64")
+    out = np.full(num.shape, np.nan)
+    np.divide(num * scale, den, out=out, where=den != 0)
+    return out
+
+
+def _positions(ids: pd.Series, customers: pd.Index) -> np.ndarray:
+    """Position of each id in `customers` (-1 when it is not there or missing), factorizing ids once."""
+    codes, uniques = pd.factorize(ids)
+    where = customers.get_indexer(uniques)
+    out = np.full(len(codes), -1, dtype="int64")
+    ok = codes >= 0
+    out[ok] = where[codes[ok]]
+    return out
+
+
+def _distinct_per_customer(pos: np.ndarray, other: np.ndarray, n_other: int, n: int) -> np.ndarray:
+    """Number of distinct `other` codes per customer position (pairs with pos or other < 0 dropped)."""
+    keep = (pos >= 0) & (other >= 0)
+    if n_other == 0 or not keep.any():
+        return np.zeros(n, dtype="int64")
+    keys = pd.unique(pos[keep] * np.int64(n_other) + other[keep])
+    return np.bincount(keys // n_other, minlength=n)
+
+
+def _count_per_customer(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    keep = mask & (pos >= 0)
+    return np.bincount(pos[keep], minlength=n)
+
+
+def _day64(d: date) -> np.datetime64:
+    return np.datetime64(d, "D")
+
+
+# --------------------------------------------------------------------------- the scores
+
+
+@dataclass
+class Scores:
+    """Health of every customer paying at the scoring date `end` (arrays aligned to `customers`)."""
+
+    end: date
+    window_start: date
+    customers: pd.Index  # sorted ids of the customers paying at `end`
+    mrr: np.ndarray  # MRR units at `end`
+    values: np.ndarray  # customers x COMPONENTS, 0..100, NaN = no data
+    weights: np.ndarray  # one per component
+    score: np.ndarray  # NaN = no data at all
+    klass: np.ndarray  # object: good / at_risk / poor, None without a score
+    reason: np.ndarray  # object: the two weakest components, or "no data"
+    cuts: tuple[float, float] | None  # quartiles: (25th, 75th percentile of the scores)
+    warnings: list[str] = field(default_factory=list)
+    filtered: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> Scores:
+    """Score every customer paying at the end of day `end` over the lookback window ending there."""
+    opt = cfg.metrics.health
+    window_start = end - timedelta(days=opt.lookback_days - 1)
+    warnings: list[str] = []
+    filtered: dict[str, dict[str, int]] = {}
+
+    # customers: one per customer paying at the end of `end`, with its MRR then and before the window
+    ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [window_start - ONE_DAY, end])
+    paying = grid[:, 1] > 0
+    customers = pd.Index(ids[paying], name="customer_id")
+    mrr_before, mrr_end = grid[paying, 0], grid[paying, 1]
+    n = len(customers)
+
+    comp: dict[str, np.ndarray] = {c: np.full(n, np.nan) for c in COMPONENTS}
+    comp.update(_usage_components(frames, customers, window_start, end, cfg, warnings, filtered))
+    comp.update(_survey_components(frames, customers, end, cfg, warnings, filtered))
+    comp.update(_support_component(frames, customers, window_start, end, cfg, warnings))
+    comp.update(_payments_component(frames, customers, window_start, end, cfg, warnings, filtered))
+    # MRR trend: change from the end of the day before the window to `end`, clipped to -100 %..+100 %
+    change = _ratios(mrr_end - mrr_before, mrr_before)
+    comp["mrr_trend"] = NEUTRAL + NEUTRAL * np.clip(change, -1.0, 1.0)
+
+    values = np.column_stack([comp[c] for c in COMPONENTS]) if n else np.empty((0, len(COMPONENTS)))
+    weights = np.array([getattr(opt.weights, c) for c in COMPONENTS], dtype="float64")
+    if not (weights > 0).any():
+        warnings.append("every health weight is 0 (metrics.health.weights): no customer can be scored")
+    score = _weighted_score(values, weights, opt.missing)
+    klass, cuts = _classes(score, cfg)
+    reason = _reasons(values, weights)
+    return Scores(end, window_start, customers, mrr_end, values, weights, score, klass, reason, cuts, warnings, filtered)
+
+
+def _usage_components(frames, customers, window_start, end, cfg, warnings, filtered) -> dict[str, np.ndarray]:
+    """usage = active days in W / days of W x 100; breadth = percentile rank of distinct active users in W;
+    depth = distinct active event names used in W / distinct active event names anyone used in W x 100."""
+    if "events" not in frames:
+        warnings.append(f"{cfg.path_of('events').name} is not in the data: usage, breadth and depth have no data")
+        return {}
+    ev, n = frames["events"], len(customers)
+    days = ev["occurred_at"].to_numpy().astype("datetime64[D]")
+    in_window = (days >= _day64(window_start)) & (days <= _day64(end))
+    active = np.ones(len(ev), dtype=bool)
+    has_event = "event" in ev
+    if cfg.active_events:
+        if has_event:
+            active = ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
+        else:
+            warnings.append(f"{cfg.path_of('events').name} has no event column: every event counts as active")
+    filtered["events"] = {
+        "outside the health lookback window": int((~in_window).sum()),
+        "not an active event": int((in_window & ~active).sum()),
+    }
+    # one row = an active event in W
+    used = ev.loc[in_window & active]
+    pos = _positions(used["customer_id"], customers)
+    offset = (days[in_window & active] - _day64(window_start)).astype("int64")
+    lookback = cfg.metrics.health.lookback_days
+    active_days = _distinct_per_customer(pos, offset, lookback, n)
+    user_codes, users = pd.factorize(used["user_id"])
+    active_users = _distinct_per_customer(pos, user_codes, len(users), n)
+    out = {
+        "usage": active_days * 100.0 / lookback,
+        "breadth": percentile_rank(active_users),
+        "depth": np.full(n, np.nan),
+    }
+    if has_event:
+        event_codes, names = pd.factorize(used["event"])  # NA names are not an event name
+        depth, why = safe_ratio(_distinct_per_customer(pos, event_codes, len(names), n), len(names), scale=100)
+        if why:
+            warnings.append("depth has no data: no named active event in the lookback window")
+        else:
+            out["depth"] = depth.astype("float64")
+    else:
+        warnings.append(f"{cfg.path_of('events').name} has no event column: depth has no data")
+    return out
+
+
+def _survey_components(frames, customers, end, cfg, warnings, filtered) -> dict[str, np.ndarray]:
+    """nps, csat: each customer's latest response on or before `end` (responses of that same day
+    averaged), mapped linearly from the survey's scale to 0..100."""
+    name = cfg.path_of("surveys").name
+    if "surveys" not in frames:
+        warnings.append(f"{name} is not in the data: nps and csat have no data")
+        return {}
+    sv = frames["surveys"]
+    if "customer_id" not in sv:
+        warnings.append(f"{name} has no customer_id column: nps and csat have no data")
+        return {}
+    n = len(customers)
+    named = sv["customer_id"].notna().to_numpy(dtype=bool)
+    by_end = (sv["responded_at"] <= pd.Timestamp(end)).to_numpy(dtype=bool)
+    filtered["surveys"] = {"after the health scoring date": int((~by_end).sum())}
+    out = {}
+    for kind in ("nps", "csat"):
+        take = named & by_end & (sv["survey"] == kind).to_numpy(dtype=bool)
+        pos = _positions(sv.loc[take, "customer_id"], customers)
+        # one row = a response of a scored customer
+        answers = pd.DataFrame({"pos": pos, "day": sv.loc[take, "responded_at"].to_numpy(), "score": sv.loc[take, "score"].to_numpy()})
+        answers = answers.loc[answers["pos"] >= 0]
+        latest = answers.loc[answers["day"] == answers.groupby("pos")["day"].transform("max")]
+        mean = latest.groupby("pos")["score"].mean()
+        low, high = cfg.metrics.scale(kind)
+        values = np.full(n, np.nan)
+        values[mean.index.to_numpy(dtype="int64")] = safe_ratio(mean.to_numpy() - low, high - low, scale=100)[0]
+        out[kind] = values
+    return out
+
+
+def _support_component(frames, customers, window_start, end, cfg, warnings) -> dict[str, np.ndarray]:
+    """support = 100 - percentile rank of (tickets open at the end of `end` + complaints created in W);
+    a customer with none scores 100."""
+    name = cfg.path_of("tickets").name
+    if "tickets" not in frames:
+        warnings.append(f"{name} is not in the data: support has no data")
+        return {}
+    tk = frames["tickets"]
+    has_resolved, has_category = "resolved_at" in tk, "category" in tk
+    if not (has_resolved or has_category):
+        warnings.append(f"{name} has neither resolved_at nor category: support has no data")
+        return {}
+    n = len(customers)
+    after_end = _day64(end + ONE_DAY)
+    created = tk["created_at"].to_numpy()
+    pos = _positions(tk["customer_id"], customers)
+    load = np.zeros(n, dtype="int64")
+    # one row = a ticket; it counts once if open at the end, once more if a complaint created in W
+    if has_resolved:
+        open_at_end = (created < after_end) & ~(tk["resolved_at"].to_numpy() < after_end)
+        load += _count_per_customer(pos, open_at_end, n)
+    else:
+        warnings.append(f"{name} has no resolved_at column: support counts complaints only, not open tickets")
+    if has_category:
+        categories = [c.strip().casefold() for c in cfg.metrics.tickets.complaint_categories]
+        complaint = tk["category"].str.strip().str.casefold().isin(categories).to_numpy(dtype=bool)
+        in_window = (created >= _day64(window_start)) & (created < after_end)
+        load += _count_per_customer(pos, complaint & in_window, n)
+    else:
+        warnings.append(f"{name} has no category column: support counts open tickets only, not complaints")
+    return {"support": np.where(load == 0, 100.0, 100.0 - percentile_rank(load))}
+
+
+def _payments_component(frames, customers, window_start, end, cfg, warnings, filtered) -> dict[str, np.ndarray]:
+    """payments = 100 x (1 - bad / due): due = positive invoices issued by `end` with due_at in W;
+    bad = those not paid on or before due_at (paid late, or still unpaid). None due -> no data."""
+    name = cfg.path_of("invoices").name
+    if "invoices" not in frames:
+        warnings.append(f"{name} is not in the data: payments has no data")
+        return {}
+    inv = frames["invoices"]
+    missing = [c for c in ("due_at", "paid_at") if c not in inv]
+    if missing:
+        warnings.append(f"{name} has no {' or '.join(missing)} column: payments has no data")
+        return {}
+    n = len(customers)
+    due = inv["due_at"].to_numpy()
+    positive = (inv["amount"] > 0).to_numpy(dtype=bool, na_value=False)
+    # one row = a positive invoice falling due in W
+    in_window = positive & (inv["issued_at"].to_numpy() <= _day64(end)) & (due >= _day64(window_start)) & (due <= _day64(end))
+    bad = in_window & ~(inv["paid_at"].to_numpy() <= due)  # unpaid (NaT) compares False: bad
+    filtered["invoices"] = {"not a positive invoice due in the health lookback window": int((~in_window).sum())}
+    pos = _positions(inv["customer_id"], customers)
+    due_n, bad_n = _count_per_customer(pos, in_window, n), _count_per_customer(pos, bad, n)
+    return {"payments": 100.0 - _ratios(bad_n, due_n, scale=100)}
+
+
+def _weighted_score(values: np.ndarray, weights: np.ndarray, missing: str) -> np.ndarray:
+    """Weighted mean of the components with a weight above 0: those with data (skip), or all of them
+    with a missing one counted as 50 (neutral). NaN when a customer has no component with data."""
+    counted = weights > 0
+    has = ~np.isnan(values) & counted
+    filled = np.where(np.isnan(values), NEUTRAL, values)
+    use = has if missing == "skip" else np.broadcast_to(counted, values.shape)
+    num = np.where(use, filled * weights, 0.0).sum(axis=1)
+    den = np.where(use, weights, 0.0).sum(axis=1)
+    score = _ratios(num, den)
+    score[~has.any(axis=1)] = np.nan
+    return score
+
+
+def _classes(score: np.ndarray, cfg: Config) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """thresholds: good >= good_min, at_risk >= at_risk_min, else poor. quartiles: good above the 75th
+    percentile of the scores (np.quantile, linear), poor below the 25th, the rest (ties at a cut
+    included) at risk. No score, no class."""
+    opt = cfg.metrics.health
+    scored = ~np.isnan(score)
+    cuts = None
+    if opt.method == "thresholds":
+        good, at_risk = score >= opt.good_min, score >= opt.at_risk_min
+        conditions = [good, at_risk, scored]
+    else:
+        q25, q75 = np.quantile(score[scored], [0.25, 0.75]) if scored.any() else (np.nan, np.nan)
+        cuts = (float(q25), float(q75))
+        conditions = [score > q75, scored & ~(score < q25), scored]
+    klass = np.select(conditions, list(CLASSES), default="").astype(object)
+    klass[~scored] = None
+    return klass, cuts
+
+
+def _reasons(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The two weakest components with data and a weight above 0, as "support 12, usage 20" (whole
+    numbers, half up; ties keep the component order); "no data" when there is none."""
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    key = np.where(np.isnan(values) | (weights <= 0), np.inf, values)
+    order = np.argsort(key, axis=1, kind="stable")[:, :2]  # the weakest, then the second weakest
+    weakest = np.take_along_axis(key, order, axis=1)
+    shown = np.isfinite(weakest)
+    whole = np.floor(np.where(shown, weakest, 0.0) + 0.5).astype("int64").astype(str).astype(object)
+    text = np.array(COMPONENTS, dtype=object)[order] + " " + whole
+    return np.where(shown[:, 1], text[:, 0] + ", " + text[:, 1], np.where(shown[:, 0], text[:, 0], "no data")).astype(object)
+
+
+# --------------------------------------------------------------------------- the metric
+
+
+def health(
+    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, customer: str | None = None, backtest: bool = False
+) -> MetricResult:
+    """Customer health, a score 0..100 (unit score); `backtest` gives the lift of the poor class (ratio).
+
+    Scored customers: paying (MRR_c > 0) at the closing snapshot. W = the `lookback_days` (90) days
+    ending at `end`. Components, each 0..100 (NaN = no data):
+      usage     = active days in W / days of W x 100 (active events: config `active_events`, empty =
+                  all; no events table -> no data; with the table but no event -> 0);
+      breadth   = percentile rank of distinct active users in W among the scored customers;
+      depth     = distinct active event names used in W / distinct active event names any customer
+                  used in W x 100 (no data without an event column or without any event in W);
+      nps, csat = the latest response on or before `end` (not limited to W; same-day responses
+                  averaged), mapped linearly from `metrics.<survey>.scale` to 0..100;
+      support   = 100 - percentile rank of (tickets open at the end of `end` + complaints created in W,
+                  categories `metrics.tickets.complaint_categories`); a customer with none scores 100;
+      payments  = 100 x (1 - bad / due): due = positive invoices issued by `end` with due_at in W, bad =
+                  not paid on or before due_at (late or still unpaid); none due -> no data;
+      mrr_trend = 50 + 50 x clip((MRR_end - MRR_before) / MRR_before, -1, 1), MRR_before = MRR at the
+                  end of the day before W; a customer not paying then (new in W) -> no data.
+    Percentile rank: (average rank - 1) / (n - 1) x 100 (ties share; one customer -> 50).
+    Score = sum(weight x component) / sum(weight) over the components with a weight > 0 that have data
+    (`missing: skip`), or over all of them with missing ones counted as 50 (`missing: neutral`);
+    a customer with no component with data has no score (reason "no data", no class).
+    Class (`method`): thresholds (good >= good_min 70, at_risk >= at_risk_min 40, else poor) or
+    quartiles (good > 75th percentile of the scores, poor < 25th, np.quantile linear; ties at a cut
+    are at_risk). Value = mean score of the customers with a score; undefined with none.
+    Details: customers, scored_customers, unscored_customers, mean_score, <class>_customers and
+    <class>_mrr for good / at_risk / poor, method, missing, lookback_days, window_start, window_end, and
+    with quartiles the cuts quartile_25 and quartile_75.
+    Rows, worst first (score ascending, no score last, then customer_id): customer_id, name (with
+    customers.csv), score, class, reason (the two weakest components), mrr, one column per component.
+
+    `customer`: rows become that customer's components (component, score, weight) and the value its
+    score; an id the data does not know, or one not paying at the closing snapshot, is a UsageError.
+
+    `backtest`: scores every customer as of `end - backtest_horizon_days` (same computation, with that
+    day as the end), then per class: customers, churned (paying at the scoring date, not paying at
+    `end`), churn_rate_pct (with its 95 % interval) and lift (class churn rate / average churn rate).
+    The average is over every customer with a class. Value = lift of the poor class; undefined when
+    there is no poor customer or the average churn rate is 0.
+    """
+    if backtest and customer is not None:
+        raise UsageError("--backtest and --customer cannot be combined", "Run them separately")
+    if backtest:
+        return _backtest(frames, period, cfg)
+    s = score_customers(frames, period.end, cfg)
+    names = _names(frames, s.customers)
+    if customer is not None:
+        return _one_customer(frames, period, cfg, s, names, customer)
+    return _all_customers(period, cfg, s, names)
+
+
+def _names(frames: dict[str, pd.DataFrame], customers: pd.Index) -> np.ndarray | None:
+    """Each customer's name from customers.csv, aligned to `customers` (None without a name column)."""
+    table = frames.get("customers")
+    if table is None or "name" not in table:
+        return None
+    first = table.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    return first.reindex(customers).astype(object).where(lambda x: x.notna(), None).to_numpy()
+
+
+def _definition(cfg: Config, s: Scores) -> str:
+    opt = cfg.metrics.health
+    weights = ", ".join(f"{c} {w:g}" for c, w in zip(COMPONENTS, s.weights))
+    if opt.method == "thresholds":
+        classes = f"good >= {opt.good_min:g}, at risk >= {opt.at_risk_min:g}, else poor"
+    else:
+        classes = "good above the 75th percentile of the scores, poor below the 25th (np.quantile, linear), the rest at risk"
+    missing = "left out of the weighted mean" if opt.missing == "skip" else "counted as 50"
+    events = ", ".join(cfg.active_events) if cfg.active_events else "all events"
+    complaints = ", ".join(cfg.metrics.tickets.complaint_categories)
+    return (
+        f"Health of every customer paying at the end of {s.end}, over the {opt.lookback_days} days "
+        f"{s.window_start}..{s.end}. Components 0..100: usage = active days / {opt.lookback_days} x 100 "
+        f"(active events: {events}); breadth = percentile rank of distinct active users; depth = distinct active "
+        f"events used / distinct active events used by anyone x 100; nps and csat = latest response on or before "
+        f"{s.end} mapped from its scale ({cfg.metrics.nps.scale[0]:g}..{cfg.metrics.nps.scale[1]:g}, "
+        f"{cfg.metrics.csat.scale[0]:g}..{cfg.metrics.csat.scale[1]:g}) to 0..100; support = 100 - percentile rank "
+        f"of open tickets at the end + complaints ({complaints}) created in the window, 100 with none; payments = "
+        f"100 x (1 - invoices paid late or unpaid / positive invoices due in the window); mrr_trend = 50 + 50 x the "
+        f"MRR change over the window clipped to -100 %..+100 % (no data for a customer not paying before it). "
+        f"Percentile ranks use average ranks, (rank - 1) / (n - 1) x 100. Score = weighted mean "
+        f"(weights: {weights}); a component without data is {missing}; no data at all: no score. "
+        f"Classes ({opt.method}): {classes}."
+    )
+
+
+def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | None) -> MetricResult:
+    opt = cfg.metrics.health
+    scored = ~np.isnan(s.score)
+    n_scored = int(scored.sum())
+    value, why = safe_ratio(float(s.score[scored].sum()), n_scored, what="health (no paying customer with data at the end of the period)")
+    warnings = list(s.warnings) + ([why] if why else [])
+    details: dict = {
+        "customers": len(s.customers),
+        "scored_customers": n_scored,
+        "unscored_customers": len(s.customers) - n_scored,
+        "mean_score": value,
+    }
+    for cls in CLASSES:
+        members = s.klass == cls
+        details[f"{cls}_customers"] = int(members.sum())
+        details[f"{cls}_mrr"] = to_money(int(s.mrr[members].sum()))
+    details.update(
+        {
+            "method": opt.method,
+            "missing": opt.missing,
+            "lookback_days": opt.lookback_days,
+            "window_start": s.window_start.isoformat(),
+            "window_end": s.end.isoformat(),
+        }
+    )
+    if s.cuts is not None:
+        details["quartile_25"], details["quartile_75"] = (None if np.isnan(c) else c for c in s.cuts)
+
+    table = pd.DataFrame({"customer_id": s.customers.to_numpy(dtype=object)})
+    if names is not None:
+        table["name"] = names
+    table["score"] = s.score
+    table["class"] = s.klass
+    table["reason"] = s.reason
+    table["mrr"] = money_array(s.mrr)
+    for j, c in enumerate(COMPONENTS):
+        table[c] = s.values[:, j]
+    table = table.sort_values(["score", "customer_id"], na_position="last", kind="stable")
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+
+    counts = ", ".join(f"{cls.replace('_', ' ')} {details[f'{cls}_customers']} (MRR {fmt_money(details[f'{cls}_mrr'])})" for cls in CLASSES)
+    return MetricResult(
+        "health",
+        period,
+        value,
+        "score",
+        details,
+        rows=rows,
+        warnings=warnings,
+        definition=_definition(cfg, s),
+        formula=f"mean of {n_scored} customer scores = {fmt_num(value)}; {counts}",
+        filtered=s.filtered,
+    )
+
+
+def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, customer: str) -> MetricResult:
+    i = s.customers.get_indexer([customer])[0]
+    if i < 0:
+        known = any(t in frames and (frames[t]["customer_id"] == customer).any() for t in ("subscriptions", "customers"))
+        if known:
+            raise UsageError(f"--customer {customer}: not paying at the end of {period.end}, so it has no health score")
+        raise UsageError(f"--customer {customer}: no such customer in the data", "Check the id; ids are compared as text")
+    opt = cfg.metrics.health
+    values = s.values[i]
+    score = None if np.isnan(s.score[i]) else float(s.score[i])
+    rows = [
+        {"component": c, "score": None if np.isnan(v) else float(v), "weight": float(w)}
+        for c, v, w in zip(COMPONENTS, values, s.weights)  # the eight components of one customer
+    ]
+    counted = [(c, v, w) for c, v, w in zip(COMPONENTS, values, s.weights) if w > 0 and (opt.missing == "neutral" or not np.isnan(v))]
+    terms = " + ".join(f"{w:g} x {fmt_num(NEUTRAL if np.isnan(v) else v)}" for c, v, w in counted)
+    total = sum(w for _, _, w in counted)
+    warnings = list(s.warnings)
+    if score is None:
+        warnings.append(f"health of {customer} is undefined: no component has data")
+    details = {
+        "customer_id": customer,
+        **({"name": names[i]} if names is not None else {}),
+        "class": s.klass[i],
+        "reason": s.reason[i],
+        "mrr": to_money(int(s.mrr[i])),
+        "method": opt.method,
+        "missing": opt.missing,
+        "lookback_days": opt.lookback_days,
+    }
+    return MetricResult(
+        "health",
+        period,
+        score,
+        "score",
+        details,
+        rows=rows,
+        warnings=warnings,
+        definition=_definition(cfg, s),
+        formula=f"{customer}: ({terms}) / {total:g} = {fmt_num(score)}" if score is not None else f"{customer}: no component has data",
+        filtered=s.filtered,
+    )
+
+
+def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    opt = cfg.metrics.health
+    horizon = opt.backtest_horizon_days
+    scored_on = period.end - timedelta(days=horizon)
+    s = score_customers(frames, scored_on, cfg)
+    # churned: one row = a customer paying at the scoring date and not paying at the end of the period
+    ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [period.end])
+    churned = ~s.customers.isin(ids[grid[:, 0] > 0])
+    has_class = pd.notna(s.klass)
+    warnings = list(s.warnings)
+    unscored = int((~has_class).sum())
+    if unscored:
+        warnings.append(f"{unscored} customers paying on {scored_on} had no data to score: left out of the backtest")
+
+    n_all, churned_all = int(has_class.sum()), int((churned & has_class).sum())
+    average, interval, notes = rate(churned_all, n_all, what="average churn of the backtest")
+    warnings += notes
+    rows, details = [], {"scored_on": scored_on.isoformat(), "horizon_days": horizon}
+    details.update({"customers": n_all, "churned_customers": churned_all, "average_churn_rate": average})
+    for cls in CLASSES:
+        members = s.klass == cls
+        n, lost = int(members.sum()), int((churned & members).sum())
+        cls_rate, cls_interval, notes = rate(lost, n, what=f"churn of the {cls} class", population=f"{cls} customers")
+        warnings += [w for w in notes if "undefined" not in w]  # an empty class is shown as n/a, not warned about
+        lift = safe_ratio(cls_rate, average)[0] if cls_rate is not None and average is not None else None
+        rows.append({"class": cls, "customers": n, "churned": lost, "churn_rate_pct": cls_rate, **cls_interval, "lift": lift})
+        details[f"{cls}_churn_rate"] = cls_rate
+    rows.append({"class": "all", "customers": n_all, "churned": churned_all, "churn_rate_pct": average, **interval, "lift": 1.0 if average else None})
+
+    poor = details["poor_churn_rate"]
+    if poor is None:
+        lift, why = None, "lift is undefined: no customer was in the poor class on the scoring date"
+    elif average is None:
+        lift, why = None, "lift is undefined: no customer could be scored on the scoring date"
+    else:
+        lift, why = safe_ratio(poor, average, what="lift (nobody churned within the horizon)")
+    if why:
+        warnings.append(why)
+    details.update({"lift": lift, "method": opt.method, "lookback_days": opt.lookback_days})
+    return MetricResult(
+        "health",
+        period,
+        lift,
+        "ratio",
+        details,
+        rows=rows,
+        warnings=warnings,
+        definition=(
+            f"Backtest of the health classes: every customer scored as of {scored_on} ({horizon} days before "
+            f"{period.end}, metrics.health.backtest_horizon_days); churned = paying on {scored_on} and not paying "
+            f"at the end of {period.end}. Churn rate per class = churned / customers x 100; lift = class churn rate "
+            f"/ average churn rate over every customer with a class (above 1: the class churns more than average). "
+            + _definition(cfg, s)
+        ),
+        formula=(
+            f"poor churn rate {fmt_num(poor, 2)} % / average churn rate {fmt_num(average, 2)} % "
+            f"({churned_all} of {n_all}) = lift {fmt_num(lift, 2)}"
+        ),
+        filtered=s.filtered,
+    )

@@ -1,0 +1,140 @@
+"""Render a `report` (many MetricResults beside their previous period and trend) and `check` results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from cs_metrics.render import _plain, _cell, display, document
+from cs_metrics.report import Entry, Report
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One block character per value, scaled between the smallest and largest; a gap for n/a."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    return "".join(
+        " " if v is None else SPARKS[0 if span == 0 else min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))]
+        for v in values
+    )
+
+
+def change_text(e: Entry) -> str:
+    """Change for people: points for percentages, else the difference and the relative change."""
+    if e.change is None:
+        return "n/a"
+    arrow = "▲" if e.change > 0 else "▼" if e.change < 0 else "="
+    if e.result.unit == "percent":
+        return f"{arrow} {e.change:+,.2f} pp"
+    rel = f" ({e.change / abs(e.previous.value) * 100:+.1f} %)" if e.previous.value else ""
+    return f"{arrow} {display(e.change, e.spec.name, e.result.unit).lstrip()}{rel}"
+
+
+def _entry_doc(e: Entry, explain: bool) -> dict:
+    doc = document(e.result, explain)
+    doc.pop("rows", None)  # listing metrics' rows belong to their own command
+    if e.previous is not None:
+        doc["previous"] = {
+            "period": {"start": e.previous.period.start.isoformat(), "end": e.previous.period.end.isoformat()},
+            "value": _plain(e.previous.value),
+        }
+        doc["change"] = _plain(e.change)
+    if e.trend:
+        doc["trend"] = [{"period": p.label, "value": _plain(v)} for p, v in e.trend]
+    return doc
+
+
+def report_json(r: Report, explain: bool = False) -> str:
+    doc = {
+        "period": {"start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
+        "metrics": [_entry_doc(e, explain) for e in r.entries],
+        "skipped": r.skipped,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def report_jsonl(r: Report, explain: bool = False) -> str:
+    return "".join(json.dumps(_entry_doc(e, explain), ensure_ascii=False) + "\n" for e in r.entries)
+
+
+def _grid(r: Report) -> tuple[list[str], list[list]]:
+    trend_labels = list(dict.fromkeys(p.label for e in r.entries for p, _ in e.trend))
+    header = ["metric", "period_start", "period_end", "segment", "value", "unit", "previous_value", "change", *trend_labels]
+    rows = []
+    for e in r.entries:
+        base = [e.spec.name, r.period.start.isoformat(), r.period.end.isoformat()]
+        trend = dict((p.label, v) for p, v in e.trend)
+        prev = e.previous.value if e.previous else None
+        for s in e.result.segments or ():
+            rows.append(base + [s["segment"], s["value"], e.result.unit, None, None] + [None] * len(trend_labels))
+        rows.append(base + ["total", e.result.value, e.result.unit, prev, e.change] + [trend.get(t) for t in trend_labels])
+    return header, rows
+
+
+def report_delimited(r: Report, delimiter: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    header, rows = _grid(r)
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def report_markdown(r: Report) -> str:
+    lines = [f"### cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})\n", ""]
+    lines.append("| metric | value | previous | change | trend |")
+    lines.append("| --- | --- | --- | --- | --- |")
+    for e in r.entries:
+        prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
+        lines.append(f"| {e.spec.name} | {display(e.result.value, e.spec.name, e.result.unit)} | {prev} | {change_text(e)} | {sparkline([v for _, v in e.trend])} |")
+    if r.skipped:
+        lines.append("\nNot computed:\n")
+        lines += [f"- `{s['metric']}`: {s['reason']}" for s in r.skipped]
+    return "\n".join(lines) + "\n"
+
+
+def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
+    import shutil
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+    title = f"cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})"
+    t = Table(title=title, box=box.ROUNDED if color else None, min_width=len(title) + 2)
+    has_trend = any(e.trend for e in r.entries)
+    for name in ["metric", "segment", "value", "previous", "change"] + (["trend"] if has_trend else []):
+        t.add_column(name, justify="left" if name in ("metric", "segment", "trend") else "right")
+    for e in r.entries:
+        style = {True: "green", False: "red"}.get(e.improved) if color else None
+        prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
+        spark = [sparkline([v for _, v in e.trend])] if has_trend else []
+        for s in e.result.segments or ():
+            t.add_row(e.spec.name, str(s["segment"]), display(s["value"], e.spec.name, e.result.unit), "", "", *([""] if has_trend else []))
+        t.add_row(e.spec.name, "total" if e.result.segments else "", display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
+    console.print(t)
+    for s in r.skipped:
+        console.print(f"not computed: {s['metric']}: {s['reason']}", markup=False)
+    return buf.getvalue()
+
+
+def render_report(r: Report, fmt: str, *, color: bool = False, explain: bool = False) -> str:
+    if fmt == "table":
+        return report_table(r, color=color)
+    if fmt in ("csv", "tsv"):
+        return report_delimited(r, "," if fmt == "csv" else "\t")
+    if fmt == "json":
+        return report_json(r, explain)
+    if fmt == "jsonl":
+        return report_jsonl(r, explain)
+    return report_markdown(r)

@@ -1,0 +1,133 @@
+"""`report` and `check`: every metric whose inputs exist, in one pass over the data.
+
+Each table is read once per run, with the union of the columns every metric asks for; each
+metric then gets the frames it asked for. A metric whose file or column is missing, or that
+cannot be computed, is listed as skipped with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cs_metrics.config import Config
+from cs_metrics.contract import TABLES
+from cs_metrics.errors import CsMetricsError, DataError
+from cs_metrics.load import Dataset
+from cs_metrics.metrics import REGISTRY, MetricSpec
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+
+@dataclass
+class Entry:
+    spec: MetricSpec
+    result: MetricResult
+    previous: MetricResult | None = None
+    trend: list[tuple[Period, float | None]] = field(default_factory=list)  # oldest first, P last
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.result.value is None or self.previous.value is None:
+            return None
+        return self.result.value - self.previous.value
+
+    @property
+    def improved(self) -> bool | None:
+        """True when the change goes the good way for this metric (None: flat, unknown or neutral)."""
+        if not self.change or self.spec.higher_is_better is None:
+            return None
+        return (self.change > 0) == self.spec.higher_is_better
+
+
+@dataclass
+class Report:
+    period: Period
+    entries: list[Entry]
+    skipped: list[dict[str, str]]
+    dataset: Dataset
+
+
+def _plan(specs: list[MetricSpec], cfg: Config, ds: Dataset):
+    """Which metrics can run, the union of columns per table, and the skipped ones with reasons."""
+    runnable, skipped, columns = [], [], {}
+    for spec in specs:
+        inputs = spec.inputs(cfg, ds.exists)
+        absent = [i.table for i in inputs if not i.if_present and not ds.exists(i.table)]
+        if absent:
+            files = ", ".join(f"{cfg.path_of(t).name}" for t in absent)
+            skipped.append({"metric": spec.name, "reason": f"needs {files} (not found)"})
+            continue
+        runnable.append((spec, inputs))
+        for i in inputs:
+            if ds.exists(i.table):
+                columns.setdefault(i.table, set()).update(i.required, i.optional)
+    return runnable, skipped, columns
+
+
+def _missing_columns(inputs, frames, cfg: Config) -> str | None:
+    for i in inputs:
+        if i.table not in frames:
+            continue
+        frame = frames[i.table]
+        for col in i.required:
+            if col not in frame:
+                name = cfg.path_of(i.table).name
+                return f"{name} has no column for '{col}' (map it: sources.{i.table}.columns.{col})"
+    return None
+
+
+def build(
+    cfg: Config,
+    period: Period,
+    *,
+    by: str | None = None,
+    trend: int = 0,
+    metrics: list[str] | None = None,
+    previous: bool = True,
+    ds: Dataset | None = None,
+) -> Report:
+    """Run the metrics (all by default) for P, the previous period and `trend` periods back."""
+    ds = ds or Dataset(cfg)
+    specs = [REGISTRY[m] for m in metrics] if metrics else list(REGISTRY.values())
+    runnable, skipped, columns = _plan(specs, cfg, ds)
+    if by and ds.exists("customers"):  # the segment column joins the one read of customers.csv
+        columns.setdefault("customers", set()).update({"customer_id", by})
+    failed: dict[str, str] = {}
+    for table, cols in columns.items():  # one read per table
+        try:
+            ds.table(table, optional=sorted(cols - set(TABLES[table].required)))
+        except DataError as exc:
+            failed[table] = str(exc)
+    entries = []
+    for spec, inputs in runnable:
+        broken = [failed[i.table] for i in inputs if i.table in failed and not i.if_present]
+        frames = {i.table: ds.table(i.table) for i in inputs if ds.exists(i.table) and i.table not in failed}
+        reason = broken[0] if broken else _missing_columns(inputs, frames, cfg)
+        if reason:
+            skipped.append({"metric": spec.name, "reason": reason})
+            continue
+        try:
+            entries.append(_entry(spec, frames, period, cfg, by, ds, trend, previous))
+        except CsMetricsError as exc:
+            skipped.append({"metric": spec.name, "reason": str(exc)})
+    order = {name: k for k, name in enumerate(REGISTRY)}
+    skipped.sort(key=lambda s: order.get(s["metric"], 0))
+    return Report(period, entries, skipped, ds)
+
+
+def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:
+    from cs_metrics.runner import segments
+
+    func = spec.function()
+    result = func(frames, period, cfg)
+    if by:
+        result.segments = segments(func, frames, period, cfg, ds, by)
+    entry = Entry(spec, result)
+    if previous:
+        entry.previous = func(frames, period.previous(), cfg)
+    if trend:
+        values = {0: result.value, 1: entry.previous.value if entry.previous else None}
+        for n in range(trend - 1, -1, -1):
+            p = period.shifted(n)
+            value = values[n] if n in values and (n == 0 or previous) else func(frames, p, cfg).value
+            entry.trend.append((p, value))
+    return entry
