@@ -1,0 +1,251 @@
+"""Support: first contact resolution and ticket volumes.
+
+Ticket datetimes are naive local datetimes. P is whole days [start, end], so a ticket is created
+in P when start <= created_at < end + 1 day, and something happened "by the end of P" when it
+happened before end + 1 day. Counts made "by the end of P" never change when later rows arrive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cs_metrics.config import Config
+from cs_metrics.errors import DataError
+from cs_metrics.metrics import active_inputs
+from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
+from cs_metrics.metrics._state import active_customers
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+HOUR = pd.Timedelta(hours=1)
+
+
+def _bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, after_end): the first instant of P and the first instant after it."""
+    return pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
+
+
+def _times(tickets: pd.DataFrame, column: str) -> np.ndarray:
+    """A datetime column as datetime64[ns] (NaT where empty, or everywhere when the column is absent)."""
+    if column not in tickets:
+        return np.full(len(tickets), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return tickets[column].to_numpy(dtype="datetime64[ns]")
+
+
+def _flag(tickets: pd.DataFrame, column: str) -> np.ndarray:
+    """A bool column with empty cells (or no column) read as False."""
+    if column not in tickets:
+        return np.zeros(len(tickets), dtype=bool)
+    return tickets[column].fillna(False).to_numpy(dtype=bool)
+
+
+def _hours(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """later - earlier in hours, float (NaN where either is NaT)."""
+    return (later - earlier) / np.timedelta64(1, "h")
+
+
+def _median(hours: np.ndarray) -> float | None:
+    """Median of the given hours; None over no tickets (never 0)."""
+    return float(np.median(hours)) if len(hours) else None
+
+
+def _require(tickets: pd.DataFrame, column: str, cfg: Config, why: str, fix: str) -> None:
+    if column not in tickets:
+        raise DataError(
+            f"{cfg.path_of('tickets').name} has no {column} column, which {why} needs",
+            f"Map it with sources.tickets.columns.{column}{fix}",
+        )
+
+
+def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """First contact resolution, percent, over the tickets created in P.
+
+    Resolved = resolved_at on or before the end of P (a past period's figure never changes later).
+    First-contact resolved = resolved, not reopened (empty = not reopened) and, by config
+    `metrics.fcr.definition`: `contacts` (default) contacts <= `max_contacts` (default 1; an empty
+    contacts cell is not first-contact), or `within_hours` resolved within `within_hours` (default 24)
+    hours of creation. FCR = first-contact resolved / resolved x 100, or / created x 100 with
+    `denominator: created`. Undefined when the denominator is 0 (no ticket of P resolved, or created).
+    Raises DataError when tickets.csv has no resolved_at column, or no contacts column under the
+    contacts definition."""
+    opt = cfg.metrics.fcr
+    tickets = frames["tickets"]
+    _require(tickets, "resolved_at", cfg, "first contact resolution", "")
+    if opt.definition == "contacts":
+        _require(
+            tickets, "contacts", cfg, "first contact resolution (metrics.fcr.definition: contacts)",
+            " or set metrics.fcr.definition: within_hours",
+        )
+    start, after_end = _bounds(period)
+
+    # in_period: one row = a ticket created in P
+    created_at = _times(tickets, "created_at")
+    in_period = (created_at >= start.to_datetime64()) & (created_at < after_end.to_datetime64())
+    cohort = tickets.loc[in_period]
+    created_at, resolved_at = created_at[in_period], _times(cohort, "resolved_at")
+
+    # resolved: resolved by the end of P; reopened: flagged reopened (empty = not reopened)
+    resolved = resolved_at < after_end.to_datetime64()
+    reopened = _flag(cohort, "reopened")
+
+    # first_contact: by the definition in force; an empty contacts cell is not first-contact
+    warnings: list[str] = []
+    if opt.definition == "contacts":
+        contacts = cohort["contacts"]
+        first_contact = contacts.le(opt.max_contacts).fillna(False).to_numpy(dtype=bool)
+        no_contacts = int((resolved & contacts.isna().to_numpy(dtype=bool)).sum())
+        if no_contacts:
+            warnings.append(
+                f"{no_contacts} resolved tickets have no contacts count: counted as not resolved on first contact"
+            )
+        rule = f"contacts <= {opt.max_contacts} (an empty contacts cell is not first-contact)"
+    else:
+        first_contact = _hours(resolved_at, created_at) <= opt.within_hours  # NaN compares False
+        rule = f"resolved within {opt.within_hours:g} hours of creation"
+    first_contact_resolved = resolved & first_contact & ~reopened
+
+    n_created, n_resolved, n_fcr = int(in_period.sum()), int(resolved.sum()), int(first_contact_resolved.sum())
+    denominator = n_resolved if opt.denominator == "resolved" else n_created
+    value, interval, rate_warnings = rate(n_fcr, denominator, what="FCR", population="tickets")
+    if denominator == 0:
+        which = "created in the period" + (" and resolved by its end" if opt.denominator == "resolved" else "")
+        rate_warnings = [f"FCR is undefined: its denominator is 0 (no tickets {which})"]
+    details: dict = {
+        "created": n_created,
+        "resolved": n_resolved,
+        "first_contact_resolved": n_fcr,
+        "reopened": int((resolved & reopened).sum()),
+        "definition": opt.definition,
+        "denominator": opt.denominator,
+        **({"max_contacts": opt.max_contacts} if opt.definition == "contacts" else {"within_hours": opt.within_hours}),
+        **interval,
+    }
+    base = "resolved tickets" if opt.denominator == "resolved" else "tickets created"
+    return MetricResult(
+        "fcr",
+        period,
+        value,
+        "percent",
+        details,
+        warnings=rate_warnings + warnings,
+        definition=(
+            f"First contact resolution over the tickets created from {period.start} to {period.end}: resolved = "
+            f"resolved_at on or before the end of {period.end}; first-contact resolved = resolved, {rule}, and not "
+            f"reopened (an empty reopened cell is not reopened). Denominator: the {base} "
+            f"(metrics.fcr.denominator: {opt.denominator})."
+        ),
+        formula=f"{n_fcr} first-contact resolved / {denominator} {base} x 100 = {fmt_num(value, 2)} %",
+        filtered={"tickets": {"created outside the period": len(tickets) - n_created}},
+    )
+
+
+def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    """Support tickets created in P (count; 0 when there are none).
+
+    Details: resolved_in_period (resolved_at in P, whatever the creation date); open_at_close
+    (created on or before the end of P, not resolved by then); complaints (created in P, category one
+    of `metrics.tickets.complaint_categories`, default `complaint`, any case);
+    median_first_response_hours and median_resolution_hours over the tickets created in P that got a
+    first response / a resolution by the end of P (None over no tickets); and
+    tickets_per_100_active_customers = created / customers active in P (config `active_customer`)
+    x 100, None when the active-customer table is absent (with a warning) or no customer is active.
+    A detail whose column the export lacks is None with a warning."""
+    t = frames["tickets"]
+    start, after_end = _bounds(period)
+    start64, after_end64 = start.to_datetime64(), after_end.to_datetime64()
+    warnings: list[str] = []
+    file = cfg.path_of("tickets").name
+
+    def missing(column: str, what: str) -> None:
+        warnings.append(f"{file} has no {column} column: {what} is unknown (map sources.tickets.columns.{column})")
+
+    # one row = a ticket; each mask says what the ticket counts towards
+    created_at, resolved_at = _times(t, "created_at"), _times(t, "resolved_at")
+    created = (created_at >= start64) & (created_at < after_end64)
+    resolved_by_close = resolved_at < after_end64
+    resolved_in_period = (resolved_at >= start64) & resolved_by_close
+    open_at_close = (created_at < after_end64) & ~resolved_by_close
+    n_created = int(created.sum())
+
+    has_resolved = "resolved_at" in t
+    if not has_resolved:
+        missing("resolved_at", "resolved_in_period, open_at_close and median_resolution_hours")
+
+    # complaints: created in P with a complaint category, compared case-insensitively
+    complaints = None
+    if "category" in t:
+        categories = [c.strip().casefold() for c in cfg.metrics.tickets.complaint_categories]
+        is_complaint = t["category"].str.strip().str.casefold().isin(categories).to_numpy(dtype=bool)
+        complaints = int((created & is_complaint).sum())
+    else:
+        missing("category", "complaints")
+
+    # medians over the tickets created in P with the event by the end of P
+    medians: dict[str, float | None] = {}
+    for key, column, what in (
+        ("median_first_response_hours", "first_response_at", "first response"),
+        ("median_resolution_hours", "resolved_at", "resolution"),
+    ):
+        if column not in t:
+            medians[key] = None
+            if column == "first_response_at":
+                missing(column, key)
+            continue
+        at = _times(t, column)
+        hours = _hours(at, created_at)
+        with_event = created & (at < after_end64)
+        negative = with_event & (hours < 0)
+        if negative.any():
+            warnings.append(
+                f"{int(negative.sum())} tickets have {column} before created_at: left out of the median {what} time"
+            )
+        medians[key] = _median(hours[with_event & ~negative])
+
+    # per 100 active customers, when the active-customer table is in the data
+    active_table = active_inputs(cfg)[0].table
+    per_100 = active = None
+    if active_table in frames:
+        active = len(active_customers(frames, period, cfg))
+        per_100, why = safe_ratio(n_created, active, scale=100, what="tickets per 100 active customers")
+        if why:
+            warnings.append(f"{why} (no customer active in the period)")
+    else:
+        warnings.append(
+            f"tickets per 100 active customers is unknown: it needs {cfg.path_of(active_table).name} "
+            f"(active_customer: {cfg.active_customer}), which is not in the data folder"
+        )
+
+    details: dict = {
+        "created": n_created,
+        "resolved_in_period": int(resolved_in_period.sum()) if has_resolved else None,
+        "open_at_close": int(open_at_close.sum()) if has_resolved else None,
+        "complaints": complaints,
+        **medians,
+        "active_customers": active,
+        "tickets_per_100_active_customers": per_100,
+    }
+    listed = ", ".join(cfg.metrics.tickets.complaint_categories)
+    formula = f"{n_created} tickets created from {period.start} to {period.end}"
+    if per_100 is not None:
+        formula += f"; per 100 active customers: {n_created} / {active} x 100 = {fmt_num(per_100, 2)}"
+    unused = ~(created | resolved_in_period | open_at_close)
+    return MetricResult(
+        "tickets",
+        period,
+        n_created,
+        "count",
+        details,
+        warnings=warnings,
+        definition=(
+            f"Tickets created from {period.start} to {period.end}. Resolved in the period: resolved_at in it, whatever "
+            f"the creation date. Open at close: created on or before {period.end} and not resolved by its end. "
+            f"Complaints: tickets created in the period whose category is one of: {listed} (any case). Median hours "
+            f"to first response and to resolution: over the tickets created in the period that got a first response "
+            f"/ were resolved by the end of {period.end} (later resolutions do not count, so the figure never "
+            f"changes). Per 100 active customers: created / customers active in the period "
+            f"(active_customer: {cfg.active_customer}) x 100."
+        ),
+        formula=formula,
+        filtered={"tickets": {"not created, resolved or open in the period": int(unused.sum())}},
+    )
