@@ -848,6 +848,21 @@ def nps_campaigns(rng: random.Random, world: World) -> list[tuple]:
     return out
 
 
+def in_app_nps(rng: random.Random, world: World) -> list[tuple]:
+    """In-app NPS prompts between the waves: each month ~12 % of paying accounts answer once."""
+    out = []
+    for first in month_starts(START, END):
+        for cid in sorted(world.paying):
+            if rng.random() >= 0.12:
+                continue
+            day = first + dt.timedelta(days=rng.randint(0, 27))
+            if day <= END and is_paying(world.paying, cid, day):
+                weights = NPS_UNHAPPY if churn_within(world.paying, cid, day, 120) else NPS_WEIGHTS
+                score = rng.choices(range(11), weights=weights)[0]
+                out.append((day, cid, "nps", score, "pos" if score >= 9 else "neu" if score >= 7 else "neg"))
+    return out
+
+
 def ticket_surveys(rng: random.Random, tickets: list[Ticket]) -> list[tuple]:
     """CSAT (~30 %) and CES (~15 %) sent when a ticket is resolved."""
     out = []
@@ -884,7 +899,7 @@ def comment_for(rng: random.Random, region: str, mood: str) -> str:
 
 def make_surveys(rng: random.Random, world: World, tickets: list[Ticket]) -> list[list[str]]:
     region_of = {c.customer_id: c.region for c in world.customers}
-    responses = nps_campaigns(rng, world) + ticket_surveys(rng, tickets)
+    responses = nps_campaigns(rng, world) + in_app_nps(rng, world) + ticket_surveys(rng, tickets)
     responses.sort(key=lambda r: (r[0], r[1], r[2]))
     rows = []
     for number, (day, cid, survey, score, mood) in enumerate(responses, start=1):
