@@ -93,10 +93,12 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
     how = cfg.active_customer
     if how == "paying":
         return paid_within(paying_rows(frames["subscriptions"]), period.start, period.end)
-    if how == "events":
+    if how == "events":  # at least one active event (cfg.active_events; all when empty) in P
         ev = frames["events"]
-        day = ev["occurred_at"].dt.normalize()
-        return pd.Index(ev.loc[(day >= start) & (day <= end), "customer_id"].unique())
+        keep = (ev["occurred_at"] >= start) & (ev["occurred_at"] < end + pd.Timedelta(days=1))
+        if cfg.active_events and "event" in ev:
+            keep &= ev["event"].isin(cfg.active_events)
+        return pd.Index(ev.loc[keep, "customer_id"].unique())
     inv = frames["invoices"]
     inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)
     return pd.Index(inv.loc[inside, "customer_id"].unique())
