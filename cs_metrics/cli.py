@@ -17,7 +17,7 @@ import typer
 
 from cs_metrics import __version__
 from cs_metrics.errors import CsMetricsError, DataError, UsageError
-from cs_metrics.metrics import REGISTRY, MetricSpec
+from cs_metrics.metrics import FAMILIES, REGISTRY, MetricSpec
 
 app = typer.Typer(
     name="cs-metrics",
@@ -63,7 +63,10 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More diagnost
 class Run:
     """What every command resolves from the common options."""
 
-    def __init__(self, config, data, period, as_of, fmt, output, quiet, verbose):
+    def __init__(
+        self, config=None, data=None, period=None, as_of=None, fmt=None, output=None, quiet=False, verbose=False,
+        by=None, explain=False, strict=False,
+    ):  # fmt: skip
         from cs_metrics.config import find_config, load_config
         from cs_metrics.period import PeriodError, parse_date, parse_period
 
@@ -81,6 +84,7 @@ class Run:
             raise UsageError(str(exc)) from None
         self.output = output
         self.fmt = _pick_format(fmt, output)
+        self.by, self.explain, self.strict = by, explain, strict
         self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
 
     def note(self, text: str, *, verbose: bool = False) -> None:
@@ -88,18 +92,19 @@ class Run:
             return
         typer.echo(text, err=True)
 
-    def account(self, ds, strict: bool) -> None:
+    def account(self, ds) -> None:
         """Row accounting to stderr; --strict turns any rejected row into exit 3."""
         for report in ds.reports.values():
             self.note(report.summary())
             for w in report.warnings:
                 self.note(f"warning: {w}")
         rejected = {Path(r.path).name: r.rejected_total for r in ds.reports.values() if r.rejected_total}
-        if strict and rejected:
+        if self.strict and rejected:
             where = ", ".join(f"{n:,} in {f}" for f, n in rejected.items())
             raise DataError(f"rejected rows under --strict: {where}", "Fix the rows listed above or run without --strict")
 
     def emit(self, text: str) -> None:
+        """The result to stdout, or atomically to --output."""
         if self.output is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -118,14 +123,16 @@ def _today(tz: str):
 def _pick_format(fmt: str | None, output: Path | None) -> str:
     if fmt is not None:
         fmt = fmt.lower()
-        if fmt not in OUTPUT_FORMATS:
-            raise UsageError(f"--format {fmt}: unknown format", f"Use one of {', '.join(OUTPUT_FORMATS)}")
+        if fmt == "xlsx" and (output is None or output.suffix.lower() != ".xlsx"):
+            raise UsageError("--format xlsx writes a workbook", "Give --output FILE.xlsx")
+        if fmt not in OUTPUT_FORMATS + ("xlsx",):
+            raise UsageError(f"--format {fmt}: unknown format", f"Use one of {', '.join(OUTPUT_FORMATS)}, or --output FILE.xlsx")
         return fmt
     if output is not None:
         ext = output.suffix.lower().lstrip(".")
         by_ext = {"csv": "csv", "tsv": "tsv", "txt": "table", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "md": "markdown"}
         if ext == "xlsx":
-            raise UsageError(f"--output {output}: Excel workbooks are not supported yet", "Write .csv and open it in Excel, or use --format csv")
+            return "xlsx"
         return by_ext.get(ext, "csv")
     return "table" if sys.stdout.isatty() else "csv"
 
@@ -138,6 +145,7 @@ def _write_atomically(path: Path, text: str) -> None:
     import tempfile
 
     path = Path(path)
+    _check_output_folder(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -147,23 +155,42 @@ def _write_atomically(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"--output {path}: cannot write it: {exc.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _render_and_emit(run: Run, result, explain: bool) -> None:
+def _check_output_folder(path: Path) -> None:
+    if not path.name or path.is_dir():
+        raise UsageError(f"--output {path}: is a folder", "Give a file name, e.g. --output kpis.csv")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--output {path}: the folder {folder} does not exist")
+
+
+def _render_and_emit(run: Run, result) -> None:
     from cs_metrics.render import render
 
-    text = render(result, run.fmt, color=_use_color(run), explain=explain)
+    if run.fmt == "xlsx":
+        from cs_metrics.xlsx import write_result
+
+        _check_output_folder(run.output)
+        write_result(run.output, result)
+        text = None
+    else:
+        text = render(result, run.fmt, color=_use_color(run), explain=run.explain)
     for w in result.warnings:
         run.note(f"warning: {w}")
     for seg in result.segments or ():
         for w in seg.get("warnings", ()):
             run.note(f"warning: [{seg['segment']}] {w}", verbose=True)
-    if explain and run.fmt in ("csv", "tsv", "jsonl"):
+    if run.explain and run.fmt in ("csv", "tsv", "jsonl", "xlsx"):
         typer.echo(f"definition: {result.definition}\nformula: {result.formula}", err=True)
-    run.emit(text)
+    if text is not None:
+        run.emit(text)
 
 
 def _guarded(func):
@@ -218,62 +245,123 @@ def _extra_parameter(opt) -> inspect.Parameter:
     return inspect.Parameter(opt.param, inspect.Parameter.KEYWORD_ONLY, default=opt.default, annotation=annotation)
 
 
-def _metric_command(spec: MetricSpec):
-    """One command per registered metric: the common options plus the metric's own."""
+_OPS = "Summary and operations"
+_EVERY = tuple(name for name, _, _ in _COMMON)
 
-    def command(**kwargs) -> None:
+
+def _command(name: str, common: tuple[str, ...], *, panel: str = _OPS, help: str | None = None, extra=(), hidden=False):
+    """Register `func(run, **own)` as a command: Typer sees the named common options, `extra`
+    parameters and func's own ones; the common ones arrive resolved, as one Run."""
+
+    def register(func):
+        own = [p for p in list(inspect.signature(func, eval_str=True).parameters.values())[1:] if p.kind != p.VAR_KEYWORD]
+
+        def command(**kwargs) -> None:
+            return func(Run(**{n: kwargs.pop(n) for n in common}), **kwargs)
+
+        commons = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in _COMMON if n in common]
+        command.__signature__ = inspect.Signature(commons + [p.replace(kind=p.KEYWORD_ONLY) for p in own] + list(extra))
+        command.__name__ = name.replace("-", "_")
+        command.__doc__ = help or func.__doc__
+        app.command(name, help=help, rich_help_panel=panel, hidden=hidden)(_guarded(command))
+        return func
+
+    return register
+
+
+def _register_metric(spec: MetricSpec, panel: str) -> None:
+    """One command per registered metric (and alias): every common option plus the metric's own."""
+
+    def metric(run: Run, **options) -> None:
         from cs_metrics.runner import run as run_metric
 
-        extras = {o.param: kwargs.pop(o.param) for o in spec.options}
         for o in spec.options:
-            if o.choices and extras[o.param] not in o.choices:
-                raise UsageError(f"{o.flag} {extras[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
-        k = kwargs
-        run = Run(k["config"], k["data"], k["period"], k["as_of"], k["fmt"], k["output"], k["quiet"], k["verbose"])
-        result, ds = run_metric(spec, run.cfg, run.period, by=k["by"], options=extras)
-        run.account(ds, k["strict"])
-        _render_and_emit(run, result, k["explain"])
+            if o.choices and options[o.param] not in o.choices:
+                raise UsageError(f"{o.flag} {options[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
+        result, ds = run_metric(spec, run.cfg, run.period, by=run.by, options=options)
+        run.account(ds)
+        _render_and_emit(run, result)
 
-    params = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in _COMMON]
-    command.__signature__ = inspect.Signature(params + [_extra_parameter(o) for o in spec.options])
-    command.__name__ = spec.name.replace("-", "_")
-    command.__doc__ = spec.summary
-    return _guarded(command)
+    extra = [_extra_parameter(o) for o in spec.options]
+    _command(spec.name, _EVERY, panel=panel, help=spec.summary, extra=extra)(metric)
+    for alias in spec.aliases:
+        _command(alias, _EVERY, panel=panel, help=f"Alias of {spec.name}.", extra=extra, hidden=True)(metric)
 
 
-for _spec in REGISTRY.values():
-    app.command(_spec.name, help=_spec.summary)(_metric_command(_spec))
-    for _alias in _spec.aliases:
-        app.command(_alias, help=f"Alias of {_spec.name}.", hidden=True)(_metric_command(_spec))
+for _family, _names in FAMILIES.items():
+    for _name in _names:
+        _register_metric(REGISTRY[_name], _family)
 
 
 # --------------------------------------------------------------------------- validate and init
 
 
-@app.command("validate")
-@_guarded
-def validate(
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    strict: StrictOpt = False,
-    config: ConfigOpt = None,
-    data: DataOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
+@_command("validate", ("fmt", "output", "strict", "config", "data", "quiet", "verbose"))
+def validate(run: Run) -> None:
     """Check every table against the data contract: rows read, used, filtered, rejected (with reasons and line numbers)."""
     from cs_metrics.validate import validate_all
 
-    run = Run(config, data, None, None, fmt, output, quiet, verbose)
     result, failed = validate_all(run.cfg, run.period)
-    _render_and_emit(run, result, explain=False)
+    _render_and_emit(run, result)
     if failed:
         raise DataError(f"{failed} table(s) could not be read", "See the 'problem' column above")
-    if strict and result.value:
+    if run.strict and result.value:
         raise DataError(f"{int(result.value):,} rejected row(s) under --strict", "Fix the rows listed above or run without --strict")
 
 
-@app.command("init")
+@_command("report", _EVERY)
+def report(
+    run: Run,
+    trend: Annotated[int, typer.Option("--trend", help="Add a sparkline over the last N periods (N >= 2).", min=0)] = 0,
+    only: Annotated[Optional[str], typer.Option("--metrics", help="Only these metrics, comma-separated (default: every metric whose inputs exist).", show_default=False)] = None,
+) -> None:
+    """Every metric whose inputs exist, beside the previous period and the change; the ones it cannot compute, with the reason."""
+    from cs_metrics.report import build
+    from cs_metrics.render_report import render_report
+
+    rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
+    run.account(rep.dataset)
+    for s in rep.skipped:
+        run.note(f"not computed: {s['metric']}: {s['reason']}", verbose=run.fmt == "table")
+    if run.fmt == "xlsx":
+        from cs_metrics.xlsx import write_report
+
+        _check_output_folder(run.output)
+        write_report(run.output, rep)
+        return
+    run.emit(render_report(rep, run.fmt, color=_use_color(run), explain=run.explain))
+
+
+def _metric_names(only: str | None) -> list[str] | None:
+    from cs_metrics.metrics import ALIASES
+
+    if not only:
+        return None
+    names = [ALIASES.get(n.strip(), n.strip()) for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise UsageError(f"--metrics: unknown metric {', '.join(unknown)}", f"Metrics are {', '.join(REGISTRY)}")
+    return names
+
+
+@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose"))
+def check(run: Run) -> None:
+    """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""
+    from cs_metrics.check import evaluate
+
+    if not run.cfg.alerts:
+        raise UsageError("no alert rules in the config", "Add them under `alerts:` (see config.example.yaml)")
+    result, datasets = evaluate(run.cfg, run.period)
+    for ds in datasets:
+        run.account(ds)
+    _render_and_emit(run, result)
+    breaches = int(result.value or 0)
+    if breaches:
+        run.note(f"{breaches} alert(s) breached")
+        raise typer.Exit(1)
+
+
+@app.command("init", rich_help_panel=_OPS)
 @_guarded
 def init(
     from_dir: Annotated[Optional[Path], typer.Option("--from", help="A folder of exports: propose the column mapping from their headers.", show_default=False)] = None,
