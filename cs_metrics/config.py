@@ -179,6 +179,53 @@ class ConversionConfig(_Model):
     window_days: int | None = Field(None, ge=0)
 
 
+class FeedbackConfig(_Model):
+    stop_words: list[str] = Field(default_factory=list)  # added to the built-in English/Thai/Chinese lists
+    top_terms: int = Field(10, ge=1)
+
+
+class FcrConfig(_Model):
+    definition: Literal["contacts", "within_hours"] = "contacts"
+    max_contacts: int = Field(1, ge=1)
+    within_hours: float = Field(24, gt=0)
+    denominator: Literal["resolved", "created"] = "resolved"
+
+
+class TicketsConfig(_Model):
+    complaint_categories: list[str] = Field(default_factory=lambda: ["complaint"])
+
+
+class SessionsConfig(_Model):
+    gap_minutes: float = Field(30, gt=0)
+
+
+class HealthWeights(_Model):
+    usage: float = Field(1.0, ge=0)
+    breadth: float = Field(1.0, ge=0)
+    depth: float = Field(1.0, ge=0)
+    nps: float = Field(1.0, ge=0)
+    csat: float = Field(1.0, ge=0)
+    support: float = Field(1.0, ge=0)
+    payments: float = Field(1.0, ge=0)
+    mrr_trend: float = Field(1.0, ge=0)
+
+
+class HealthConfig(_Model):
+    lookback_days: int = Field(90, ge=1)
+    weights: HealthWeights = Field(default_factory=HealthWeights)
+    missing: Literal["skip", "neutral"] = "skip"  # a component without data: left out, or counted as 50
+    method: Literal["thresholds", "quartiles"] = "thresholds"
+    good_min: float = Field(70, ge=0, le=100)
+    at_risk_min: float = Field(40, ge=0, le=100)
+    backtest_horizon_days: int = Field(90, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.at_risk_min >= self.good_min:
+            raise ValueError("at_risk_min must be below good_min")
+        return self
+
+
 class MetricsConfig(_Model):
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
@@ -190,9 +237,40 @@ class MetricsConfig(_Model):
     crc: CrcConfig = Field(default_factory=CrcConfig)
     repeat_purchase: RepeatPurchaseConfig = Field(default_factory=RepeatPurchaseConfig)
     conversion: ConversionConfig = Field(default_factory=ConversionConfig)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
+    fcr: FcrConfig = Field(default_factory=FcrConfig)
+    tickets: TicketsConfig = Field(default_factory=TicketsConfig)
+    sessions: SessionsConfig = Field(default_factory=SessionsConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
 
     def scale(self, survey: str) -> tuple[float, float]:
         return getattr(self, survey).scale
+
+
+class AlertRule(_Model):
+    """`check`: breached when the metric's value is above `above` or below `below`."""
+
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    by: str | None = None  # check every segment of this customers.csv column (and the total)
+    name: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from cs_metrics.metrics import ALIASES, REGISTRY
+
+        name = ALIASES.get(v, v)
+        if name not in REGISTRY:
+            raise ValueError(f"unknown metric '{v}'; metrics are {', '.join(REGISTRY)}")
+        return name
+
+    @model_validator(mode="after")
+    def _threshold(self):
+        if self.above is None and self.below is None:
+            raise ValueError("an alert needs `above` or `below` (or both)")
+        return self
 
 
 class Config(_Model):
@@ -200,9 +278,11 @@ class Config(_Model):
     timezone: str = "UTC"
     period: str | None = None
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
+    active_events: list[str] = Field(default_factory=list)  # events that make a user active; empty = all
     currency: CurrencyConfig = Field(default_factory=CurrencyConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    alerts: list[AlertRule] = Field(default_factory=list)
 
     # Set by load_config, not by the user: where relative paths start.
     base_dir: str = Field(default=".", exclude=True)
@@ -234,12 +314,12 @@ class Config(_Model):
     def _sources(cls, v: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
         for name, src in v.items():
             if name not in TABLES:
-                raise ValueError(f"unknown table '{name}'; tables are {', '.join(TABLES)}")
+                raise ValueError(f"sources.{name}: unknown table; tables are {', '.join(TABLES)}")
             known = TABLES[name].names
             for canonical in src.columns:
                 if canonical not in known and not TABLES[name].open_columns:
                     raise ValueError(
-                        f"{name}.columns.{canonical} is not a column of {name}; columns are {', '.join(known)}"
+                        f"sources.{name}.columns.{canonical}: not a column of {name}; columns are {', '.join(known)}"
                     )
         return v
 
@@ -272,7 +352,10 @@ def _format_error(err: ValidationError) -> str:
             continue
         msg = msg.removeprefix("Value error, ")
         got_txt = "" if isinstance(got, dict) else f" Got {got!r}."
-        lines.append(f"{loc or 'config'}: {msg}.{got_txt}")
+        if loc and msg.startswith(loc + "."):  # the message already names the full key path
+            lines.append(f"{msg}.{got_txt}")
+        else:
+            lines.append(f"{loc or 'config'}: {msg}.{got_txt}")
     return "; ".join(lines)
 
 

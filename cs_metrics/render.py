@@ -72,6 +72,58 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
+# --------------------------------------------------------------------------- matrices (cohorts)
+
+
+def matrix_columns(rows: list[dict[str, Any]] | None) -> list[str]:
+    """The month columns `m0`, `m1`, ... when the rows are a matrix (every row has the same keys, among
+    them m0..mK consecutively), else []. A matrix's cells are percentages or empty (None)."""
+    if not rows:
+        return []
+    keys = [k for k in rows[0] if k[:1] == "m" and k[1:].isdigit()]
+    if not keys or keys != [f"m{i}" for i in range(len(keys))]:
+        return []
+    first = list(rows[0])
+    return keys if all(list(row) == first for row in rows) else []
+
+
+def matrix_cell(v: Any) -> str:
+    """A matrix cell for people: one decimal, no % sign (keeps the grid narrow); empty = blank."""
+    v = _plain(v)
+    return "" if v is None else f"{v:.1f}"
+
+
+# red at 0, yellow at 50, green at 100 and above (revenue retention can exceed 100)
+_HEAT_STOPS = ((0.0, (215, 48, 39)), (50.0, (254, 224, 102)), (100.0, (26, 152, 80)))
+
+
+def heat_rgb(v: float) -> tuple[int, int, int]:
+    """Background colour of a percentage cell: red (0) -> yellow (50) -> green (100 or more)."""
+    v = min(max(float(v), _HEAT_STOPS[0][0]), _HEAT_STOPS[-1][0])
+    for (lo, a), (hi, b) in zip(_HEAT_STOPS, _HEAT_STOPS[1:]):
+        if v <= hi:
+            t = (v - lo) / (hi - lo)
+            return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+    return _HEAT_STOPS[-1][1]
+
+
+# --------------------------------------------------------------------------- health (classes, bars)
+
+CLASS_STYLES = {"good": "green", "at_risk": "yellow", "poor": "red"}  # table rows with a `class` key
+BAR_KEYS = ["component", "score", "weight"]
+
+
+def is_bar_rows(rows: list[dict[str, Any]] | None) -> bool:
+    """Rows of one customer's components (keys exactly component, score, weight): shown with bars."""
+    return bool(rows) and all(list(row) == BAR_KEYS for row in rows)
+
+
+def score_bar(v: Any) -> str:
+    """A 0..100 score as a bar of up to 20 blocks, one per 5 points (half up); empty when undefined."""
+    v = _plain(v)
+    return "" if v is None else "█" * int(min(max(float(v), 0.0), 100.0) / 5 + 0.5)
+
+
 # --------------------------------------------------------------------------- documents
 
 
@@ -164,7 +216,8 @@ def to_markdown(r: MetricResult, explain: bool = False) -> str:
     out = [f"### {_title(r)}\n\n"]
     if r.rows is not None:
         header = list(dict.fromkeys(k for row in r.rows for k in row))
-        out.append(table(header, [[display(row.get(k), k) for k in header] for row in r.rows]))
+        cells = set(matrix_columns(r.rows))
+        out.append(table(header, [[matrix_cell(row.get(k)) if k in cells else display(row.get(k), k) for k in header] for row in r.rows]))
     elif r.segments is not None:
         keys = list(r.details)
         rows = [[str(s["segment"]), display(s["value"], r.metric, r.unit)] + [display(s["details"].get(k), k) for k in keys] for s in r.segments]
@@ -180,24 +233,34 @@ def to_markdown(r: MetricResult, explain: bool = False) -> str:
 
 def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int | None = None) -> str:
     """A rich table; plain (no colour, no box drawing) when `color` is off."""
+    if r.rows is not None and matrix_columns(r.rows):
+        return _heat_map(r, color=color, explain=explain, width=width)
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     buf = io.StringIO()
-    if width is None:
+    if width is None:  # a terminal's width; written to a pipe or file, nothing is cut
         import shutil
 
-        width = shutil.get_terminal_size((100, 24)).columns
+        width = shutil.get_terminal_size((100, 24)).columns if color else 1000
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     style = box.ROUNDED if color else None
     if r.rows is not None:
         header = list(dict.fromkeys(k for row in r.rows for k in row))
-        t = Table(title=_title(r), box=style, min_width=len(_title(r)) + 2)
+        bars = is_bar_rows(r.rows)  # one customer's health components: a bar after each score
+        caption = f"{r.metric}: {display(r.value, r.metric, r.unit)}" if bars else None
+        t = Table(title=_title(r), caption=caption, box=style, min_width=len(_title(r)) + 2)
         for k in header:
             t.add_column(_label(k))
+            if bars and k == "score":
+                t.add_column("")
         for row in r.rows:
-            t.add_row(*(display(row.get(k), k) for k in header))
+            cells = [display(row.get(k), k) for k in header]
+            if bars:
+                cells.insert(header.index("score") + 1, score_bar(row.get("score")))
+            row_style = CLASS_STYLES.get(row.get("class")) if color else None  # type: ignore[arg-type]
+            t.add_row(*cells, style=row_style)
     elif r.segments is not None:
         keys = list(r.details)
         t = Table(title=_title(r), box=style, min_width=len(_title(r)) + 2)
@@ -212,6 +275,68 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
         t.add_column("", justify="right")
         for name, value in _value_rows(r):
             t.add_row(name, value)
+    console.print(t)
+    if explain:
+        console.print(f"Definition: {r.definition}", markup=False)
+        console.print(f"Formula: {r.formula}", markup=False)
+    return buf.getvalue()
+
+
+def _heat_map(r: MetricResult, *, color: bool, explain: bool, width: int | None) -> str:
+    """A matrix (cohorts) as a heat map: each percentage cell shaded red -> yellow -> green when `color`
+    is on; plain numbers, no ANSI codes and no box drawing when it is off. Never wraps a cell: the
+    table is as wide as it needs to be."""
+    from rich import box
+    from rich.color import Color
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.padding import Padding
+    from rich.style import Style
+    from rich.table import Table
+    from rich.text import Text
+
+    assert r.rows is not None
+    cells = set(matrix_columns(r.rows))
+    header = list(r.rows[0])
+    cell_width = max((len(matrix_cell(row.get(k))) for row in r.rows for k in cells), default=0)
+    justify = {k: "left" if k == header[0] and k not in cells else "right" for k in header}
+
+    def cell(text: str, k: str, shade: Style | None = None) -> Any:
+        """Without colour a plain string; with colour the cell carries its own one-space margins,
+        so that its shading fills the whole cell."""
+        if not color:
+            return text
+        return Padding(Text(text, justify=justify[k], style=shade or ""), (0, 1), style=shade or "")  # type: ignore[arg-type]
+
+    t = Table(
+        title=_title(r),
+        caption=f"value: {display(r.value, r.metric, r.unit)}",
+        box=box.ROUNDED if color else None,
+        padding=(0, 0) if color else (0, 1),
+        min_width=len(_title(r)) + 2,
+    )
+    for k in header:
+        t.add_column(cell(_label(k), k), justify=justify[k], no_wrap=True)  # type: ignore[arg-type]
+    for row in r.rows:
+        out: list[Any] = []
+        for k in header:
+            v = _plain(row.get(k))
+            if k not in cells:
+                out.append(cell(display(v, k), k))
+            elif v is None:
+                out.append(cell("", k))
+            else:
+                shade = Style(color="black", bgcolor=Color.from_rgb(*heat_rgb(v))) if color else None
+                out.append(cell(matrix_cell(v).rjust(cell_width), k, shade))
+        t.add_row(*out)
+    if width is None:  # a terminal's width; written to a pipe or file, nothing is cut
+        import shutil
+
+        width = shutil.get_terminal_size((100, 24)).columns if color else 1000
+    probe = Console(file=io.StringIO(), width=10_000)
+    width = max(width, Measurement.get(probe, probe.options, t).maximum)
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     console.print(t)
     if explain:
         console.print(f"Definition: {r.definition}", markup=False)

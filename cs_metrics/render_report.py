@@ -32,6 +32,8 @@ def change_text(e: Entry) -> str:
     arrow = "▲" if e.change > 0 else "▼" if e.change < 0 else "="
     if e.result.unit == "percent":
         return f"{arrow} {e.change:+,.2f} pp"
+    if e.result.unit == "score":
+        return f"{arrow} {e.change:+,.1f} pts"
     rel = f" ({e.change / abs(e.previous.value) * 100:+.1f} %)" if e.previous.value else ""
     return f"{arrow} {display(e.change, e.spec.name, e.result.unit).lstrip()}{rel}"
 
@@ -113,7 +115,9 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
     title = f"cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})"
     t = Table(title=title, box=box.ROUNDED if color else None, min_width=len(title) + 2)
     has_trend = any(e.trend for e in r.entries)
-    for name in ["metric", "segment", "value", "previous", "change"] + (["trend"] if has_trend else []):
+    has_segments = any(e.result.segments for e in r.entries)
+    columns = ["metric"] + (["segment"] if has_segments else []) + ["value", "previous", "change"] + (["trend"] if has_trend else [])
+    for name in columns:
         t.add_column(name, justify="left" if name in ("metric", "segment", "trend") else "right")
     for e in r.entries:
         style = {True: "green", False: "red"}.get(e.improved) if color else None
@@ -121,7 +125,8 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
         spark = [sparkline([v for _, v in e.trend])] if has_trend else []
         for s in e.result.segments or ():
             t.add_row(e.spec.name, str(s["segment"]), display(s["value"], e.spec.name, e.result.unit), "", "", *([""] if has_trend else []))
-        t.add_row(e.spec.name, "total" if e.result.segments else "", display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
+        segment = ["total" if e.result.segments else ""] if has_segments else []
+        t.add_row(e.spec.name, *segment, display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
     console.print(t)
     for s in r.skipped:
         console.print(f"not computed: {s['metric']}: {s['reason']}", markup=False)

@@ -10,7 +10,7 @@ import functools
 import pandas as pd
 
 from cs_metrics.config import Config
-from cs_metrics.errors import DataError
+from cs_metrics.errors import DataError, UsageError
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import MetricSpec
 from cs_metrics.period import Period
@@ -33,6 +33,8 @@ def run(
     spec: MetricSpec, cfg: Config, period: Period, *, by: str | None = None, ds: Dataset | None = None, options: dict | None = None
 ) -> tuple[MetricResult, Dataset]:
     """Run one metric; `options` are its own command-line options (e.g. rows=True)."""
+    if by and (options or {}).get("customer") is not None:
+        raise UsageError("--customer and --by cannot be combined", "Drop --by to see one customer")
     ds = ds or Dataset(cfg)
     frames = load_inputs(spec, cfg, ds, options or {})
     func = functools.partial(spec.function(), **(options or {}))
@@ -41,7 +43,7 @@ def run(
         for reason, n in reasons.items():
             ds.reports[table].filter(reason, n)
     if by:
-        result.segments = _segments(func, frames, period, cfg, ds, by)
+        result.segments = segments(func, frames, period, cfg, ds, by)
     return result, ds
 
 
@@ -52,11 +54,24 @@ def segment_of(ds: Dataset, by: str) -> pd.Series:
             f"--by {by} needs customers.csv (customer attributes such as plan, region, owner)",
             "Put customers.csv in the data folder or set sources.customers.path in the config",
         )
+    from cs_metrics.load import read_header, resolve_columns
+    from cs_metrics.contract import TABLES
+
+    path = ds.cfg.path_of("customers")
+    header = read_header(path, ds.cfg.source("customers"))
+    if by not in resolve_columns(TABLES["customers"], header, ds.cfg.source("customers")):
+        shown = ", ".join(h.strip() for h in header if h.strip())
+        raise UsageError(f"--by {by}: {path.name} has no column '{by}' (columns: {shown})", "Pick one of them")
     customers = ds.table("customers", ("customer_id", by))
-    return customers.set_index("customer_id")[by].fillna(NO_SEGMENT)
+    values = customers[by]
+    if pd.api.types.is_datetime64_any_dtype(values):  # a date attribute segments by its day
+        values = values.dt.strftime("%Y-%m-%d")
+    labels = values.astype("str").where(values.notna(), NO_SEGMENT)
+    return pd.Series(labels.to_numpy(), index=customers["customer_id"].to_numpy())
 
 
-def _segments(func, frames, period, cfg, ds, by) -> list[dict]:
+def segments(func, frames, period, cfg, ds, by) -> list[dict]:
+    """Run `func` once per value of the customer attribute `by`."""
     seg_of = segment_of(ds, by)
     labels: dict[str, pd.Series] = {}
     values = set(seg_of.unique())

@@ -49,6 +49,48 @@ class MetricSpec:
 _SUBS_MRR = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial"))
 
 
+_SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",))
+_SUBS_TERMS = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "term_ends_at"))
+_INVOICES = Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "due_at", "quantity"))
+_ROWS = Option("--rows", "rows", False, "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status).")
+
+
+def active_inputs(cfg) -> list[Input]:
+    """What `active customers in P` reads, by the config's `active_customer`."""
+    return {
+        "paying": [_SUBS_MRR],
+        "events": [Input("events", ("customer_id", "occurred_at"), ("event",))],
+        "invoiced": [Input("invoices", ("customer_id", "issued_at", "amount"))],
+    }[cfg.active_customer]
+
+
+def _arpu_inputs(cfg, exists) -> list[Input]:
+    basis = cfg.metrics.arpu.basis
+    if basis == "mrr" or (basis == "auto" and exists("subscriptions")):
+        return [_SUBS_MRR]
+    return [_INVOICES, Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True)]
+
+
+def _clv_inputs(cfg, exists) -> list[Input]:
+    opt = cfg.metrics.clv
+    if opt.method == "subscription" or (opt.method == "auto" and not exists("invoices")):
+        return [_SUBS_MRR]
+    churn_source = [] if opt.lifespan_months else _churn_inputs(cfg, exists)
+    return [_INVOICES, *churn_source]
+
+
+def _crc_inputs(cfg, exists) -> list[Input]:
+    costs = [] if (cfg.metrics.crc.per_month is not None or cfg.metrics.crc.monthly) else [Input("costs", ("month", "amount"), ("category",))]
+    return costs + active_inputs(cfg)
+
+
+def _conversion_inputs(cfg, exists) -> list[Input]:
+    kind = cfg.metrics.conversion.kind
+    if kind == "trial" or (kind == "auto" and exists("subscriptions")):
+        return [Input("subscriptions", ("customer_id", "started_at", "mrr", "is_trial"), ("ended_at",))]
+    return [Input("leads", ("lead_id", "created_at"), ("converted_at", "customer_id", "source"))]
+
+
 def _churn_inputs(cfg, exists) -> list[Input]:
     source = cfg.metrics.churn.source
     if source == "subscriptions" or (source == "auto" and exists("subscriptions")):
@@ -66,6 +108,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Closing MRR, ARR and the MRR movements (new, expansion, contraction, churn, reactivation).",
             True,
             lambda cfg, exists: [_SUBS_MRR],
+            options=(_ROWS,),
         ),
         MetricSpec(
             "churn",
@@ -74,6 +117,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Customer churn: share of customers paying at the start of the period not paying at its end.",
             False,
             _churn_inputs,
+            options=(_ROWS,),
         ),
         MetricSpec(
             "nps",
@@ -83,8 +127,230 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [Input("surveys", ("responded_at", "survey", "score"), ("customer_id",))],
         ),
+        MetricSpec(
+            "csat",
+            "cs_metrics.metrics.voice:csat",
+            "percent",
+            "Customer satisfaction: share of CSAT responses scoring 4 or 5 (of 1-5), with the mean score.",
+            True,
+            lambda cfg, exists: [_SURVEYS],
+        ),
+        MetricSpec(
+            "ces",
+            "cs_metrics.metrics.voice:ces",
+            "percent",
+            "Customer effort score: share of CES responses scoring 5 or more (of 1-7), with the mean score.",
+            True,
+            lambda cfg, exists: [_SURVEYS],
+        ),
+        MetricSpec(
+            "feedback",
+            "cs_metrics.metrics.voice:feedback",
+            "count",
+            "Survey comments of the period with their score and group, unhappy ones first, and the most frequent terms per group.",
+            None,
+            lambda cfg, exists: [Input("surveys", ("responded_at", "survey", "score"), ("customer_id", "comment", "response_id"))],
+        ),
+        MetricSpec(
+            "fcr",
+            "cs_metrics.metrics.support:fcr",
+            "percent",
+            "First contact resolution: resolved tickets of the period solved in one contact and not reopened / resolved tickets.",
+            True,
+            lambda cfg, exists: [Input("tickets", ("created_at", "resolved_at"), ("contacts", "reopened"))],
+        ),
+        MetricSpec(
+            "tickets",
+            "cs_metrics.metrics.support:tickets",
+            "count",
+            "Support tickets created in the period; resolved, open, complaints, median response and resolution hours, per 100 active customers.",
+            None,
+            lambda cfg, exists: [
+                Input("tickets", ("created_at",), ("first_response_at", "resolved_at", "category")),
+                *[Input(i.table, i.required, i.optional, if_present=True) for i in active_inputs(cfg)],
+            ],
+        ),
+        MetricSpec(
+            "dau-mau",
+            "cs_metrics.metrics.usage:dau_mau",
+            "percent",
+            "Stickiness: mean daily active users / monthly (period) active users x 100.",
+            True,
+            lambda cfg, exists: [Input("events", ("user_id", "occurred_at"), ("event",))],
+        ),
+        MetricSpec(
+            "sessions",
+            "cs_metrics.metrics.usage:sessions",
+            "seconds",
+            "Average session length in seconds (by session_id, else a 30-minute inactivity gap); sessions per active user.",
+            True,
+            lambda cfg, exists: [Input("events", ("user_id", "occurred_at"), ("event", "session_id", "duration_seconds"))],
+        ),
+        MetricSpec(
+            "usage",
+            "cs_metrics.metrics.usage:usage",
+            "percent",
+            "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; rows: adoption per event.",
+            True,
+            lambda cfg, exists: [
+                Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
+                *[i for i in active_inputs(cfg) if i.table != "events"],
+            ],
+        ),
+        MetricSpec(
+            "health",
+            "cs_metrics.metrics.health:health",
+            "score",
+            "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend; worst first, with the reasons.",
+            True,
+            lambda cfg, exists: [
+                _SUBS_MRR,
+                Input("events", ("customer_id", "user_id", "occurred_at"), ("event",), if_present=True),
+                Input("surveys", ("responded_at", "survey", "score"), ("customer_id",), if_present=True),
+                Input("tickets", ("customer_id", "created_at"), ("resolved_at", "category"), if_present=True),
+                Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at"), if_present=True),
+                Input("customers", ("customer_id",), ("name",), if_present=True),
+            ],
+            options=(
+                Option("--customer", "customer", None, "Show one customer's components as bars."),
+                Option("--backtest", "backtest", False, "Score customers as of --as-of minus the horizon and show who churned after, per class."),
+            ),
+        ),
+        MetricSpec(
+            "arpu",
+            "cs_metrics.metrics.revenue:arpu",
+            "money",
+            "Average revenue per customer: closing MRR / paying customers (basis mrr), or invoice revenue / average active customers (basis revenue).",
+            True,
+            _arpu_inputs,
+        ),
+        MetricSpec(
+            "ndr",
+            "cs_metrics.metrics.revenue:ndr",
+            "percent",
+            "Net dollar (revenue) retention: closing MRR of the customers paying at the start / their opening MRR x 100.",
+            True,
+            lambda cfg, exists: [_SUBS_MRR],
+            aliases=("nrr",),
+            options=(_ROWS,),
+        ),
+        MetricSpec(
+            "grr",
+            "cs_metrics.metrics.revenue:grr",
+            "percent",
+            "Gross revenue retention: starting customers' MRR kept, capped at each one's opening MRR, / their opening MRR x 100.",
+            True,
+            lambda cfg, exists: [_SUBS_MRR],
+        ),
+        MetricSpec(
+            "revenue-churn",
+            "cs_metrics.metrics.revenue:revenue_churn",
+            "percent",
+            "Gross MRR churn: churn + contraction of the starting customers / their opening MRR x 100 (net in the details).",
+            False,
+            lambda cfg, exists: [_SUBS_MRR],
+        ),
+        MetricSpec(
+            "revenue-growth",
+            "cs_metrics.metrics.revenue:revenue_growth",
+            "percent",
+            "Existing-customer revenue growth: (closing - opening MRR of the starting customers) / opening x 100.",
+            True,
+            lambda cfg, exists: [_SUBS_MRR],
+        ),
+        MetricSpec(
+            "renewal-rate",
+            "cs_metrics.metrics.revenue:renewal_rate",
+            "percent",
+            "Renewal rate: subscription terms ending in the period whose customer is still paying on the due day (+ grace days).",
+            True,
+            lambda cfg, exists: [_SUBS_TERMS],
+        ),
+        MetricSpec(
+            "clv",
+            "cs_metrics.metrics.commerce:clv",
+            "money",
+            "Customer lifetime value: purchase value x purchase frequency x lifespan, or ARPU x margin / monthly churn.",
+            True,
+            _clv_inputs,
+        ),
+        MetricSpec(
+            "crc",
+            "cs_metrics.metrics.commerce:crc",
+            "money",
+            "Customer retention cost: retention costs of the period / active customers.",
+            False,
+            _crc_inputs,
+        ),
+        MetricSpec(
+            "dso",
+            "cs_metrics.metrics.commerce:dso",
+            "days",
+            "Days sales outstanding: receivables at the end / credit sales of the period x days.",
+            False,
+            lambda cfg, exists: [Input("invoices", ("customer_id", "issued_at", "amount", "paid_at"))],
+        ),
+        MetricSpec(
+            "repeat-purchase",
+            "cs_metrics.metrics.commerce:repeat_purchase",
+            "percent",
+            "Repeat purchase rate: purchasers of the period with at least two purchases / purchasers x 100.",
+            True,
+            lambda cfg, exists: [_INVOICES],
+        ),
+        MetricSpec(
+            "return-rate",
+            "cs_metrics.metrics.commerce:return_rate",
+            "percent",
+            "Return rate: units returned / units sold in the period x 100.",
+            False,
+            lambda cfg, exists: [_INVOICES],
+        ),
+        MetricSpec(
+            "conversion",
+            "cs_metrics.metrics.commerce:conversion",
+            "percent",
+            "Conversion rate: trials ending in the period that became paying (or leads created that converted) x 100.",
+            True,
+            _conversion_inputs,
+        ),
+        MetricSpec(
+            "referrals",
+            "cs_metrics.metrics.commerce:referrals",
+            "percent",
+            "Referral rate: new customers of the period who were referred / new customers x 100; rows: top referrers.",
+            True,
+            lambda cfg, exists: [
+                Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
+                Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True),
+            ],
+        ),
+        MetricSpec(
+            "cohorts",
+            "cs_metrics.metrics.cohorts:cohorts",
+            "percent",
+            "Retention cohorts by month of first payment: share of customers (or MRR) still paying k months later.",
+            True,
+            lambda cfg, exists: [_SUBS_MRR],
+            options=(
+                Option("--kind", "kind", "logo", "logo: share of the cohort's customers paying; revenue: cohort MRR vs month 0.", ("logo", "revenue")),
+                Option("--months", "months", 12, "How many monthly cohorts, ending with the period (1..1200)."),
+            ),
+        ),
     )
 }
+
+# Families, in the order of --help, report and the README.
+FAMILIES = {
+    "Revenue": ("mrr", "arpu", "ndr", "grr", "revenue-churn", "revenue-growth", "renewal-rate", "clv", "crc", "dso",
+                "repeat-purchase", "return-rate", "conversion", "referrals"),
+    "Customer retention": ("churn", "cohorts"),
+    "Voice of the customer": ("nps", "csat", "ces", "feedback"),
+    "Support": ("fcr", "tickets"),
+    "Product usage": ("dau-mau", "sessions", "usage"),
+    "Customer health": ("health",),
+}  # fmt: skip
+REGISTRY = {name: REGISTRY[name] for names in FAMILIES.values() for name in names}
 
 ALIASES = {alias: spec.name for spec in REGISTRY.values() for alias in spec.aliases}
 
