@@ -553,8 +553,11 @@ def test_relative_periods_end_by_as_of(text, as_of):
         assert prev.end == p.start - timedelta(days=1)
     elif p.kind == "to-date-week":
         assert prev.start == p.start - timedelta(days=7) and prev.days == p.days
-    else:  # same span one month/quarter/year back, the end day clipped to its month
-        assert prev.start.day == 1 and prev.end.day <= p.end.day
+    else:  # same span one month/quarter/year back, the end day clipped to its month;
+        # a span ending on a month's last day ends on the last day of the earlier month
+        month_end = lambda d: (d + timedelta(days=1)).day == 1  # noqa: E731
+        assert prev.start.day == 1
+        assert month_end(prev.end) if month_end(p.end) else prev.end.day <= p.end.day
         months_back = 12 * (p.start.year - prev.start.year) + p.start.month - prev.start.month
         assert months_back == {"to-date-month": 1, "to-date-quarter": 3, "to-date-year": 12}[
             p.kind
