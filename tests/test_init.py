@@ -46,7 +46,6 @@ def only(proposals, table):
 # --- 1. the real third-party export -------------------------------------------------------------
 
 
-@pytest.mark.skipif(not (MRR_PLAYBOOK / "subscription_periods.csv").exists(), reason="shared reference data absent")
 def test_mrr_playbook_export_is_recognised_as_subscriptions(tmp_path):
     proposals = propose(MRR_PLAYBOOK)
 
