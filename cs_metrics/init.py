@@ -548,37 +548,49 @@ def _values(rows: list[list[str]], index: int) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fits(values: list[str], fmt: str) -> bool:
+def _misses(values: list[str], fmt: str) -> list[str]:
+    """The sample values that do not read as `fmt`."""
+    out = []
     for v in values:
         try:
             datetime.strptime(v, fmt)
         except ValueError:
-            return False
-    return True
+            out.append(v)
+    return out
+
+
+MIN_DATE_SHARE = 0.8  # a format that reads this share of the sample is proposed; the rest get rejected
 
 
 def detect_date_format(values: list[str]) -> tuple[str | None, list[str]]:
     """(strftime format or None for ISO, notes) from sample values of one date column.
 
-    Like the loader, it looks only at the text before the first space or `T`, so
-    `31/05/2024 14:03` gives `%d/%m/%Y`.
-    """
+    Like the loader, it looks only at the date before a time of day, so `31/05/2024 14:03` gives
+    `%d/%m/%Y`. The format that reads most of the sample wins when it reads at least 80 % of it:
+    a real export often holds a few impossible dates (31/02/2024), which the loader then rejects
+    with their line numbers."""
     if not values or all(_ISO_DATE.match(v) for v in values):
         return None, []
     days = [re.split(r"[ T]", v, maxsplit=1)[0] for v in values]
     years = [int(m.group(0)) for v in values for m in [re.search(r"(?<!\d)(2[4-6]\d\d)(?!\d)", v)] if m]
     be = ["TODO: years like %d look like the Thai Buddhist Era (subtract 543): convert them to CE in the export" % years[0]] if years else []
-    for fmt in DATE_FORMATS:
-        if not _fits(days, fmt):
-            continue
-        other = AMBIGUOUS_DATES.get(fmt)
-        if other and _fits(days, other):
-            return fmt, be + [
-                f"CHECK: every date sampled (e.g. {values[0]}) reads both day-first and month-first; "
-                f"assumed day-first {fmt}. Use {other} if the export is month-first"
-            ]
-        return fmt, be
-    return None, be + [f"TODO: dates like {values[0]!r} are neither ISO nor a known format: set date_format by hand"]
+    misses = {fmt: _misses(days, fmt) for fmt in DATE_FORMATS}
+    fmt = min(DATE_FORMATS, key=lambda f: len(misses[f]))  # ties: the first in DATE_FORMATS (day-first)
+    if (len(days) - len(misses[fmt])) / len(days) < MIN_DATE_SHARE:
+        return None, be + [f"TODO: dates like {values[0]!r} are neither ISO nor a known format: set date_format by hand"]
+    notes = list(be)
+    other = AMBIGUOUS_DATES.get(fmt)
+    if other and len(misses[other]) <= len(misses[fmt]):
+        notes.append(
+            f"CHECK: every date sampled (e.g. {values[0]}) reads both day-first and month-first; "
+            f"assumed day-first {fmt}. Use {other} if the export is month-first"
+        )
+    if misses[fmt]:
+        notes.append(
+            f"CHECK: {len(misses[fmt])} of {len(days)} sampled dates do not read as {fmt} "
+            f"(e.g. {misses[fmt][0]!r}); those rows will be rejected: `cs-metrics validate` lists their lines"
+        )
+    return fmt, notes
 
 
 _MONEY_CHARS = re.compile(r"[^\d.,]")

@@ -616,8 +616,15 @@ class Dataset:
         self._required: dict[str, set] = {}
         self.reports: dict[str, TableReport] = {}
 
-    def exists(self, name: str) -> bool:
-        return self.cfg.path_of(name).exists()
+    def exists(self, name: str, column: str | None = None) -> bool:
+        """Whether the table's file exists (and, given a column, has it: only the header is read)."""
+        path = self.cfg.path_of(name)
+        if not path.exists():
+            return False
+        if column is None:
+            return True
+        src = self.cfg.source(name)
+        return column in resolve_columns(TABLES[name], read_header(path, src), src)
 
     def table(self, name: str, required=(), optional=()) -> pd.DataFrame:
         asked = frozenset(required) | frozenset(optional)

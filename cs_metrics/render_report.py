@@ -110,7 +110,7 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
     from rich.table import Table
 
     buf = io.StringIO()
-    width = width or shutil.get_terminal_size((120, 24)).columns
+    width = width or (shutil.get_terminal_size((120, 24)).columns if color else 1000)  # piped: nothing is cut
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     title = f"cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})"
     t = Table(title=title, box=box.ROUNDED if color else None, min_width=len(title) + 2)

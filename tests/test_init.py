@@ -469,3 +469,13 @@ def test_starter_config_is_the_real_example_when_present():
     if not example.exists():
         pytest.skip("cs_metrics/config.example.yaml not written yet")
     assert starter_config() == example.read_text(encoding="utf-8")
+
+
+def test_date_format_is_proposed_when_a_few_sampled_dates_are_impossible():
+    # 4 of 5 read as day-first (31/02 is no date): 80 % is enough, and the note names the bad one
+    fmt, notes = detect_date_format(["01/01/2024", "15/01/2024", "31/02/2024", "10/05/2024", "20/05/2024"])
+    assert fmt == "%d/%m/%Y"
+    assert any(n.startswith("CHECK: 1 of 5") and "'31/02/2024'" in n for n in notes)
+    # 1 of 2 is not enough: the format is left to the user
+    fmt, notes = detect_date_format(["01/01/2024", "31/02/2024"])
+    assert fmt is None and notes[-1].startswith("TODO")

@@ -190,3 +190,14 @@ def test_report_xlsx_has_one_sheet_per_metric(data, tmp_path):
 def test_format_xlsx_needs_an_xlsx_output(data):
     r = cli("mrr", "--data", str(data), "--period", "2024-05", "--format", "xlsx")
     assert r.exit_code == 2 and "--output" in r.stderr
+
+
+def test_conversion_auto_uses_leads_when_subscriptions_have_no_trial_column(data):
+    # the fixture's subscriptions.csv has no is_trial column: the default kind is leads.
+    # May leads: L1 converted, L2 not, L3 not (L4 was created in April) -> 1 / 3
+    (data / "leads.csv").write_text(
+        "lead_id,created_at,converted_at\nL1,2024-05-02,2024-05-20\nL2,2024-05-03,\nL3,2024-05-09,\nL4,2024-04-30,2024-05-02\n",
+        encoding="utf-8",
+    )
+    doc = json.loads(cli("conversion", "--data", str(data), "--period", "2024-05", "--format", "json").stdout)
+    assert doc["details"]["kind"] == "leads" and doc["value"] == pytest.approx(100 / 3)

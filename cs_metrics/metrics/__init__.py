@@ -36,7 +36,7 @@ class MetricSpec:
     unit: str
     summary: str  # one line, for --help and the README
     higher_is_better: bool | None
-    # (config, exists(table) -> bool) -> the tables and columns this run reads
+    # (config, exists(table[, column]) -> bool) -> the tables and columns this run reads
     inputs: Callable[..., list[Input]]
     aliases: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
@@ -86,7 +86,7 @@ def _crc_inputs(cfg, exists) -> list[Input]:
 
 def _conversion_inputs(cfg, exists) -> list[Input]:
     kind = cfg.metrics.conversion.kind
-    if kind == "trial" or (kind == "auto" and exists("subscriptions")):
+    if kind == "trial" or (kind == "auto" and exists("subscriptions", "is_trial")):
         return [Input("subscriptions", ("customer_id", "started_at", "mrr", "is_trial"), ("ended_at",))]
     return [Input("leads", ("lead_id", "created_at"), ("converted_at", "customer_id", "source"))]
 
