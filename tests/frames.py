@@ -1,10 +1,13 @@
-"""Frames in the loader's output shape, built by hand for metric tests (independent of the CSV reader)."""
+"""Frames in the loader's output shape, built by hand for metric tests (independent of the CSV reader),
+and hypothesis strategies of random subscription histories."""
 
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import strategies as st
 
 from cs_metrics.load import MRR_SCALE
+from cs_metrics.period import parse_period
 
 
 def subs(*rows) -> pd.DataFrame:
@@ -25,3 +28,30 @@ def subs(*rows) -> pd.DataFrame:
         )
     frame = pd.DataFrame.from_records(records, columns=["subscription_id", "customer_id", "started_at", "ended_at", "mrr", "is_trial"])
     return frame.astype({"subscription_id": "str", "customer_id": "str", "mrr": "int64", "is_trial": "bool"})
+
+
+# --------------------------------------------------------------------------- random histories (hypothesis)
+
+_BASE = pd.Timestamp("2023-10-01")
+_history_row = st.tuples(
+    st.sampled_from("ABCDEFG"),  # customer
+    st.integers(min_value=0, max_value=420),  # start, days after the base
+    st.one_of(st.none(), st.integers(min_value=0, max_value=200)),  # length in days, or still running
+    st.integers(min_value=0, max_value=100_000),  # amount in 1/100 of a currency unit
+    st.integers(min_value=1, max_value=12),  # interval months, to make thirds and twelfths
+    st.booleans(),  # trial
+)
+
+
+def _history(rows) -> pd.DataFrame:
+    return subs(
+        *[
+            (c, _BASE + pd.Timedelta(days=s), (_BASE + pd.Timedelta(days=s + n)) if n is not None else None, cents / 100 / months, trial)
+            for c, s, n, cents, months, trial in rows
+        ]
+    )
+
+
+# a subscriptions frame of up to 25 rows over 2023-10..2025-01, and a period inside it
+histories = st.lists(_history_row, min_size=0, max_size=25).map(_history)
+periods = st.sampled_from(["2024-01", "2024-02", "2024-Q1", "2024-Q2", "2024-H1", "2024", "2024-03-10..2024-05-20", "2024-W10"]).map(parse_period)
