@@ -28,7 +28,7 @@ class Entry:
     def change(self) -> float | None:
         if self.previous is None or self.result.value is None or self.previous.value is None:
             return None
-        return self.result.value - self.previous.value
+        return round(self.result.value - self.previous.value, 9)  # drops float noise only
 
     @property
     def improved(self) -> bool | None:
