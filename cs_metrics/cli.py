@@ -18,6 +18,7 @@ import typer
 from cs_metrics import __version__
 from cs_metrics.errors import CsMetricsError, DataError, UsageError
 from cs_metrics.metrics import FAMILIES, REGISTRY, MetricSpec
+from cs_metrics.render import FORMATS
 
 app = typer.Typer(
     name="cs-metrics",
@@ -28,7 +29,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 _DEBUG = {"on": False}
-OUTPUT_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 
 
 def _version(value: bool) -> None:
@@ -125,8 +125,8 @@ def _pick_format(fmt: str | None, output: Path | None) -> str:
         fmt = fmt.lower()
         if fmt == "xlsx" and (output is None or output.suffix.lower() != ".xlsx"):
             raise UsageError("--format xlsx writes a workbook", "Give --output FILE.xlsx")
-        if fmt not in OUTPUT_FORMATS + ("xlsx",):
-            raise UsageError(f"--format {fmt}: unknown format", f"Use one of {', '.join(OUTPUT_FORMATS)}, or --output FILE.xlsx")
+        if fmt not in FORMATS + ("xlsx",):
+            raise UsageError(f"--format {fmt}: unknown format", f"Use one of {', '.join(FORMATS)}, or --output FILE.xlsx")
         return fmt
     if output is not None:
         ext = output.suffix.lower().lstrip(".")

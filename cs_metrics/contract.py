@@ -22,6 +22,10 @@ class Column:
     required: bool = False
     unique: bool = False
 
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: unknown type {self.type!r}; types are {', '.join(TYPES)}")
+
 
 @dataclass(frozen=True)
 class Table:

@@ -30,8 +30,6 @@ STARTER_RESOURCE = "config.example.yaml"
 
 EXTENSIONS = (".csv", ".tsv", ".txt")
 DELIMITERS = (",", ";", "\t", "|")
-# Tried in this order: UTF-8 (a BOM is dropped), Thai Windows, Chinese, and latin-1, which never fails.
-ENCODINGS = ("utf-8-sig", "cp874", "gb18030", "latin-1")
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_VALUES = 50  # values looked at per column for the date format and the decimal comma
 

@@ -19,7 +19,6 @@ from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
-COHORT_MOVEMENTS = ("expansion", "contraction", "churn", "flat")  # of S, opening -> closing
 
 
 # --------------------------------------------------------------------------- MRR and its movements

@@ -18,7 +18,6 @@ from cs_metrics.metrics._state import active_customers
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
-HOUR = pd.Timedelta(hours=1)
 
 
 def _bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
