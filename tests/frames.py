@@ -30,6 +30,35 @@ def subs(*rows) -> pd.DataFrame:
     return frame.astype({"subscription_id": "str", "customer_id": "str", "mrr": "int64", "is_trial": "bool"})
 
 
+def may_subscriptions() -> pd.DataFrame:
+    """A May 2024 with every movement (opening = end of 04-30, closing = end of 05-31):
+      A 100 -> 150 (05-10)                  expansion 50
+      B 200, ends 05-20                     churn 200
+      C starts 05-15 at 50                  new 50
+      D paid 80 in 2023, back 05-03 at 90   reactivation 90
+      E 300 -> 250 (05-05)                  contraction 50
+      F trial 05-01..05-15, then 60         new 60 (a trial is not a paid day)
+      G base 100 + add-on 20 from 05-07     expansion 20 (customer level)
+      H 40 from 05-10 to 05-20              paying inside May only: no MRR at either snapshot
+    opening 100 + 200 + 300 + 100 = 700; closing 150 + 50 + 90 + 250 + 60 + 120 = 720;
+    S = {A, B, E, G}, closing MRR of S 150 + 0 + 250 + 120 = 520."""
+    return subs(
+        ("A", "2024-01-01", "2024-05-10", 100),
+        ("A", "2024-05-10", None, 150),
+        ("B", "2024-02-01", "2024-05-20", 200),
+        ("C", "2024-05-15", None, 50),
+        ("D", "2023-01-01", "2023-06-01", 80),
+        ("D", "2024-05-03", None, 90),
+        ("E", "2024-01-01", "2024-05-05", 300),
+        ("E", "2024-05-05", None, 250),
+        ("F", "2024-05-01", "2024-05-15", 0, True),
+        ("F", "2024-05-15", None, 60),
+        ("G", "2024-01-01", None, 100),
+        ("G", "2024-05-07", None, 20),
+        ("H", "2024-05-10", "2024-05-20", 40),
+    )
+
+
 # --------------------------------------------------------------------------- random histories (hypothesis)
 
 _BASE = pd.Timestamp("2023-10-01")

@@ -15,7 +15,7 @@ from cs_metrics.metrics.retention import churn
 from cs_metrics.metrics.revenue import mrr, mrr_bridge
 from cs_metrics.metrics.voice import nps
 from cs_metrics.period import parse_period
-from frames import histories, periods, subs
+from frames import histories, may_subscriptions, periods, subs
 
 D = date
 CFG = parse_config({})
@@ -43,21 +43,7 @@ def surveys(scores, kind="nps", day="2024-05-10", customers=None) -> pd.DataFram
 #   G base 100 + add-on 20 from 05-07             expansion 20 (customer level)
 #   H 40 from 05-10 to 05-20                      no movement in a one-step month
 # opening = 100 + 200 + 300 + 100 = 700; closing = 150 + 50 + 90 + 250 + 60 + 120 = 720
-MAY = subs(
-    ("A", "2024-01-01", "2024-05-10", 100),
-    ("A", "2024-05-10", None, 150),
-    ("B", "2024-02-01", "2024-05-20", 200),
-    ("C", "2024-05-15", None, 50),
-    ("D", "2023-01-01", "2023-06-01", 80),
-    ("D", "2024-05-03", None, 90),
-    ("E", "2024-01-01", "2024-05-05", 300),
-    ("E", "2024-05-05", None, 250),
-    ("F", "2024-05-01", "2024-05-15", 0, True),
-    ("F", "2024-05-15", None, 60),
-    ("G", "2024-01-01", None, 100),
-    ("G", "2024-05-07", None, 20),
-    ("H", "2024-05-10", "2024-05-20", 40),
-)
+MAY = may_subscriptions()
 
 
 def test_mrr_movements_of_a_month_by_hand():

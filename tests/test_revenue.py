@@ -33,7 +33,7 @@ from cs_metrics.metrics.revenue import (
     starting_cohort_mrr,
 )
 from cs_metrics.period import parse_period
-from frames import histories, periods, subs
+from frames import histories, may_subscriptions, periods, subs
 
 CFG = parse_config({})
 MAY_P = parse_period("2024-05")  # opening snapshot = end of 2024-04-30, closing = end of 2024-05-31
@@ -69,21 +69,7 @@ def cfg(**metrics) -> object:
 #   D paid 80 in 2023, back 05-03 at 90: reactivation 90
 #   H 40 from 05-10 to 05-20: paying inside May only, no MRR at either snapshot
 # S = {A, B, E, G}: opening 100 + 200 + 300 + 100 = 700; closing of S 150 + 0 + 250 + 120 = 520.
-MAY = subs(
-    ("A", "2024-01-01", "2024-05-10", 100),
-    ("A", "2024-05-10", None, 150),
-    ("B", "2024-02-01", "2024-05-20", 200),
-    ("C", "2024-05-15", None, 50),
-    ("D", "2023-01-01", "2023-06-01", 80),
-    ("D", "2024-05-03", None, 90),
-    ("E", "2024-01-01", "2024-05-05", 300),
-    ("E", "2024-05-05", None, 250),
-    ("F", "2024-05-01", "2024-05-15", 0, True),
-    ("F", "2024-05-15", None, 60),
-    ("G", "2024-01-01", None, 100),
-    ("G", "2024-05-07", None, 20),
-    ("H", "2024-05-10", "2024-05-20", 40),
-)
+MAY = may_subscriptions()
 
 
 # --------------------------------------------------------------------------- NDR, GRR, revenue churn and growth
