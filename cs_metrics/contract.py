@@ -1,6 +1,6 @@
 """The data contract: canonical tables, their columns, types and which are required.
 
-This module is the single source of truth for ../shared/data-contract.md inside the program.
+This module is the single source of truth for the data contract (docs/data-contract.md) inside the program.
 It imports nothing heavy, so the CLI's --help and `init` can use it without pandas.
 """
 

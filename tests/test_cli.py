@@ -1,4 +1,4 @@
-"""The command-line contract (../shared/cli-contract.md) end to end.
+"""The command-line contract (the README: commands, options, output formats, exit codes) end to end.
 
 Most tests drive `cs_metrics.cli.app` through typer's CliRunner on a tiny hand-made data folder
 whose every number is worked out by hand below; a few run a real process (`python -m cs_metrics`)
@@ -36,7 +36,7 @@ from typer.testing import CliRunner
 from cs_metrics.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-MRR_PLAYBOOK = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mrr-playbook"
+MRR_PLAYBOOK = Path(__file__).resolve().parent / "data" / "mrr-playbook"
 
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
 # The JSON details keys scripts rely on (metrics.md, `mrr`).

@@ -1,4 +1,4 @@
-"""The loader (cs_metrics/load.py) against the data contract (../shared/data-contract.md).
+"""The loader (cs_metrics/load.py) against the data contract (docs/data-contract.md).
 
 Every fixture is a tiny CSV written into tmp_path; every expected value is worked out by hand in
 the test. Units used below:
