@@ -1,4 +1,9 @@
-"""`check`: the config's alert rules evaluated for a period, as a listing result."""
+"""`check`: the config's alert rules evaluated for a period, as a listing result.
+
+Each rule and segment gets one status: `breach`, `ok`, `not enough data` (its sample is below the
+rule's `min_n`, or empty) or `unknown` (the value cannot be computed: a file or column is missing,
+a table is broken, or the value is undefined), with the sample size its value rests on. The CLI
+exits 1 when any rule is breached and 3 when any is unknown, so cron hears about both."""
 
 from __future__ import annotations
 
@@ -8,16 +13,32 @@ from cs_metrics.period import Period
 from cs_metrics.report import build
 from cs_metrics.result import MetricResult
 
+STATUSES = ("breach", "unknown", "not enough data", "ok")
 
-def _breached(value, above, below) -> bool | None:
-    if value is None:
-        return None
+
+def _breached(value, above, below) -> bool:
     return (above is not None and value > above) or (below is not None and value < below)
 
 
+def _label(rule) -> str:
+    limits = [f"above {rule.above:g}" if rule.above is not None else "", f"below {rule.below:g}" if rule.below is not None else ""]
+    return rule.name or f"{rule.metric} " + " and ".join(x for x in limits if x)
+
+
+def _status(value, n, rule) -> tuple[str, str]:
+    """(status, why) of one value whose sample size is n (None when the metric has no sample)."""
+    if rule.min_n is not None and n is not None and n < rule.min_n:
+        return "not enough data", f"{n} below min_n {rule.min_n}"
+    if value is None:
+        if n == 0:
+            return "not enough data", "no data in the period"
+        return "unknown", "the value is undefined"
+    return ("breach" if _breached(value, rule.above, rule.below) else "ok"), ""
+
+
 def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
-    """One row per rule and segment: value, thresholds, status breach | ok | n/a.
-    Value: the number of breaches (exit 1 when above 0). Tables are read once for all rules."""
+    """One row per rule and segment: value, sample size, thresholds, status and the reason.
+    Value: the number of breaches. Tables are read once for all rules."""
     ds = Dataset(cfg)
     reports = {}
     for by in dict.fromkeys(rule.by for rule in cfg.alerts):
@@ -26,32 +47,46 @@ def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
     rows, warnings = [], []
     for n, rule in enumerate(cfg.alerts, 1):
         rep = reports[rule.by]
-        label = rule.name or f"{rule.metric} " + " and ".join(
-            x for x in (f"above {rule.above:g}" if rule.above is not None else "", f"below {rule.below:g}" if rule.below is not None else "") if x
-        )
+        label = _label(rule)
+        base = {"rule": label, "metric": rule.metric, "above": rule.above, "below": rule.below, "min_n": rule.min_n}
         entry = next((e for e in rep.entries if e.spec.name == rule.metric), None)
         if entry is None:
             reason = next((s["reason"] for s in rep.skipped if s["metric"] == rule.metric), "not computed")
-            rows.append({"rule": label, "metric": rule.metric, "segment": "total", "value": None, "above": rule.above, "below": rule.below, "status": "n/a"})
+            rows.append({**base, "segment": "total", "value": None, "n": None, "sample": None, "status": "unknown", "reason": reason})
             warnings.append(f"rule {n} ({label}) cannot be evaluated: {reason}")
             continue
-        checks = [("total", entry.result.value)] + [(s["segment"], s["value"]) for s in entry.result.segments or ()]
-        for segment, value in checks:
-            hit = _breached(value, rule.above, rule.below)
-            status = "n/a" if hit is None else "breach" if hit else "ok"
-            rows.append({"rule": label, "metric": rule.metric, "segment": segment, "value": value, "above": rule.above, "below": rule.below, "status": status})
-            if hit is None:
-                warnings.append(f"rule {n} ({label}), {segment}: the value is undefined, so it cannot be checked")
-    breaches = sum(r["status"] == "breach" for r in rows)
+        sample = entry.spec.sample
+        checks = [("total", entry.result.value, entry.result.details)]
+        checks += [(s["segment"], s["value"], s["details"]) for s in entry.result.segments or ()]
+        for segment, value, details in checks:
+            size = sample.size(details) if sample else None
+            status, why = _status(value, size, rule)
+            rows.append(
+                {**base, "segment": segment, "value": value, "n": size, "sample": sample.noun if sample else None, "status": status, "reason": why}
+            )
+            if status == "unknown":
+                warnings.append(f"rule {n} ({label}), {segment}: cannot be evaluated: {why}")
+    counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
     result = MetricResult(
         "check",
         period,
-        breaches,
+        counts["breach"],
         "count",
-        {"rules": len(cfg.alerts), "checks": len(rows), "breaches": breaches, "not_evaluated": sum(r["status"] == "n/a" for r in rows)},
+        {
+            "rules": len(cfg.alerts),
+            "checks": len(rows),
+            "breaches": counts["breach"],
+            "unknown": counts["unknown"],
+            "not_enough_data": counts["not enough data"],
+            "ok": counts["ok"],
+        },
         rows=rows,
         warnings=warnings,
-        definition="Alert rules of the config: a rule is breached when the metric's value is above `above` or below `below`.",
-        formula=f"{breaches} of {len(rows)} checks breached",
+        definition=(
+            "Alert rules of the config: a rule is breached when the metric's value is above `above` or below `below`; "
+            "`not enough data` when its sample (responses, customers ...) is below `min_n` or empty; `unknown` when "
+            "the value cannot be computed (a missing file or column, a broken table, an undefined value)."
+        ),
+        formula=f"{counts['breach']} of {len(rows)} checks breached, {counts['unknown']} unknown, {counts['not enough data']} without enough data",
     )
     return result, [ds]

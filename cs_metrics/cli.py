@@ -29,6 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 _DEBUG = {"on": False}
+INTERNAL_ERROR = 4  # an unexpected error (a bug): its own exit code, never 1, which cron reads as "alert breached"
 
 
 def _version(value: bool) -> None:
@@ -92,12 +93,19 @@ class Run:
             return
         typer.echo(text, err=True)
 
-    def account(self, ds) -> None:
-        """Row accounting to stderr; --strict turns any rejected row into exit 3."""
+    def account(self, ds, results=()) -> None:
+        """Row accounting to stderr (the same lines for a table in every command); with --verbose,
+        the rows each metric left out (outside the period, another survey kind ...).
+        --strict turns any rejected row into exit 3."""
         for report in ds.reports.values():
             self.note(report.summary())
             for w in report.warnings:
                 self.note(f"warning: {w}")
+        for result in results:
+            for table, reasons in result.filtered.items():
+                counts = "; ".join(f"{why}: {n:,}" for why, n in reasons.items() if n)
+                if counts:
+                    self.note(f"{result.metric}: {table} rows not counted: {counts}", verbose=True)
         rejected = {Path(r.path).name: r.rejected_total for r in ds.reports.values() if r.rejected_total}
         if self.strict and rejected:
             where = ", ".join(f"{n:,} in {f}" for f, n in rejected.items())
@@ -210,11 +218,12 @@ def _guarded(func):
             raise
         except BrokenPipeError:
             raise typer.Exit(0) from None
-        except Exception as exc:  # a bug: still one line, the traceback behind --debug
+        except Exception as exc:  # a bug: still one line, the traceback behind --debug; never exit 1 (an alert)
             if _DEBUG["on"]:
                 raise
-            typer.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
-            raise typer.Exit(1) from None
+            text = str(exc).splitlines()[0][:300] if str(exc) else ""
+            typer.echo(f"error: internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)", err=True)
+            raise typer.Exit(INTERNAL_ERROR) from None
 
     return wrapper
 
@@ -279,7 +288,7 @@ def _register_metric(spec: MetricSpec, panel: str) -> None:
             if o.choices and options[o.param] not in o.choices:
                 raise UsageError(f"{o.flag} {options[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
         result, ds = run_metric(spec, run.cfg, run.period, by=run.by, options=options)
-        run.account(ds)
+        run.account(ds, [result])
         _render_and_emit(run, result)
 
     extra = [_extra_parameter(o) for o in spec.options]
@@ -304,7 +313,7 @@ def validate(run: Run) -> None:
     result, failed = validate_all(run.cfg, run.period)
     _render_and_emit(run, result)
     if failed:
-        raise DataError(f"{failed} table(s) could not be read", "See the 'problem' column above")
+        raise DataError(f"{failed} table(s) cannot be used (unreadable, missing, or no usable row)", "See the 'status' and 'problem' columns above")
     if run.strict and result.value:
         raise DataError(f"{int(result.value):,} rejected row(s) under --strict", "Fix the rows listed above or run without --strict")
 
@@ -320,7 +329,7 @@ def report(
     from cs_metrics.render_report import render_report
 
     rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
-    run.account(rep.dataset)
+    run.account(rep.dataset, [e.result for e in rep.entries])
     for s in rep.skipped:
         run.note(f"not computed: {s['metric']}: {s['reason']}", verbose=run.fmt == "table")
     if run.fmt == "xlsx":
@@ -328,8 +337,11 @@ def report(
 
         _check_output_folder(run.output)
         write_report(run.output, rep)
-        return
-    run.emit(render_report(rep, run.fmt, color=_use_color(run), explain=run.explain))
+    else:
+        run.emit(render_report(rep, run.fmt, color=_use_color(run), explain=run.explain))
+    problem = rep.problem()
+    if problem:  # the report is written, and cron still hears that a feed is broken
+        raise DataError(problem, "Run `cs-metrics validate` to see every table's rows and rejections")
 
 
 def _metric_names(only: str | None) -> list[str] | None:
@@ -350,14 +362,17 @@ def check(run: Run) -> None:
     from cs_metrics.check import evaluate
 
     if not run.cfg.alerts:
-        raise UsageError("no alert rules in the config", "Add them under `alerts:` (see config.example.yaml)")
+        raise UsageError("no alert rules in the config, so there is nothing to check", "Add them under `alerts:` (see config.example.yaml)")
     result, datasets = evaluate(run.cfg, run.period)
     for ds in datasets:
         run.account(ds)
     _render_and_emit(run, result)
-    breaches = int(result.value or 0)
+    breaches, unknown = int(result.details["breaches"]), int(result.details["unknown"])
     if breaches:
         run.note(f"{breaches} alert(s) breached")
+    if unknown:  # a rule that cannot be evaluated is a data error: cron must hear it, never a quiet "ok"
+        raise DataError(f"{unknown} check(s) could not be evaluated", "See the 'reason' column and the warnings above")
+    if breaches:
         raise typer.Exit(1)
 
 
@@ -391,4 +406,15 @@ def init(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        readers = sys.modules.get("cs_metrics.sources.readers")  # imported only when a file was read
+        if readers is not None and readers.FAILED_READS["count"]:
+            # An Arrow read that failed part way may leave worker threads whose C++ destructors abort
+            # the process at exit (SIGABRT, exit 134): flush and leave without running them.
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise

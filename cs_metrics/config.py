@@ -255,6 +255,7 @@ class AlertRule(_Model):
     below: float | None = None
     by: str | None = None  # check every segment of this customers.csv column (and the total)
     name: str | None = None
+    min_n: int | None = Field(None, ge=1)  # below this sample size (responses, customers ...): not enough data, not a breach
 
     @field_validator("metric")
     @classmethod

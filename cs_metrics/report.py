@@ -44,6 +44,15 @@ class Report:
     entries: list[Entry]
     skipped: list[dict[str, str]]
     dataset: Dataset
+    failed: dict[str, str] = field(default_factory=dict)  # table -> why it is present but cannot be used
+
+    def problem(self) -> str | None:
+        """Why the run must end as a data error (exit 3) even though the report was written, else None."""
+        if self.failed:
+            return "; ".join(self.failed.values())
+        if not self.entries:
+            return "no metric could be computed: " + "; ".join(f"{s['metric']}: {s['reason']}" for s in self.skipped[:5])
+        return None
 
 
 def _plan(specs: list[MetricSpec], cfg: Config, ds: Dataset):
@@ -87,6 +96,12 @@ def build(
 ) -> Report:
     """Run the metrics (all by default) for P, the previous period and `trend` periods back."""
     ds = ds or Dataset(cfg)
+    if not any(ds.exists(t) for t in TABLES):
+        names = ", ".join(cfg.path_of(t).name for t in TABLES)
+        raise DataError(
+            f"no input table found in {cfg.data_dir()} (looked for {names})",
+            "Point --data (or `data:` in the config) at the folder of exports, or map each file under sources:",
+        )
     specs = [REGISTRY[m] for m in metrics] if metrics else list(REGISTRY.values())
     runnable, skipped, columns = _plan(specs, cfg, ds)
     if by and ds.exists("customers"):  # the segment column joins the one read of customers.csv
@@ -97,9 +112,13 @@ def build(
             ds.table(table, optional=sorted(cols - set(TABLES[table].required)))
         except DataError as exc:
             failed[table] = str(exc)
+            continue
+        why = ds.reports[table].broken()
+        if why:
+            failed[table] = why
     entries = []
     for spec, inputs in runnable:
-        broken = [failed[i.table] for i in inputs if i.table in failed and not i.if_present]
+        broken = [failed[i.table] for i in inputs if i.table in failed]
         frames = {i.table: ds.table(i.table) for i in inputs if ds.exists(i.table) and i.table not in failed}
         reason = broken[0] if broken else _missing_columns(inputs, frames, cfg)
         if reason:
@@ -111,7 +130,7 @@ def build(
             skipped.append({"metric": spec.name, "reason": str(exc)})
     order = {name: k for k, name in enumerate(REGISTRY)}
     skipped.sort(key=lambda s: order.get(s["metric"], 0))
-    return Report(period, entries, skipped, ds)
+    return Report(period, entries, skipped, ds, failed)
 
 
 def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:

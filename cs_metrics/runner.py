@@ -20,12 +20,14 @@ NO_SEGMENT = "(none)"
 
 
 def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset, options: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The tables and columns the metric asks for; a table it marks optional is left out when absent."""
+    """The tables and columns the metric asks for; a table it marks optional is left out when absent.
+    A table that has rows but none usable stops the run (a broken feed is never a quiet month)."""
     frames = {}
     for i in spec.inputs(cfg, ds.exists):
         if i.if_present and not ds.exists(i.table):
             continue
         frames[i.table] = ds.table(i.table, i.required, i.optional)
+        ds.usable(i.table)
     return frames
 
 
@@ -39,9 +41,6 @@ def run(
     frames = load_inputs(spec, cfg, ds, options or {})
     func = functools.partial(spec.function(), **(options or {}))
     result = func(frames, period, cfg)
-    for table, reasons in result.filtered.items():
-        for reason, n in reasons.items():
-            ds.reports[table].filter(reason, n)
     if by:
         result.segments = segments(func, frames, period, cfg, ds, by)
     return result, ds

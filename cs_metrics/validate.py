@@ -14,7 +14,8 @@ from cs_metrics.result import MetricResult
 
 def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
     """One row per table: file, status, read, used, filtered, rejected, reasons with lines.
-    Value: total rejected rows. Also returns the number of tables that could not be read."""
+    Value: total rejected rows. Also returns the number of tables that failed: could not be read,
+    named by the config but missing, or with rows of which none is usable (status `broken`)."""
     ds = Dataset(cfg)
     rows, failed, warnings = [], 0, []
     for name, table in TABLES.items():
@@ -36,11 +37,13 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             rows.append(row)
             continue
         report = ds.reports[name]
+        broken = report.broken()
+        failed += bool(broken)
         reasons = [
             f"{r}: {n:,} (lines {', '.join(map(str, report.rejected_lines.get(r, [])))})" for r, n in report.rejected.items()
         ] + [f"{r}: {n:,}" for r, n in report.filtered.items()]
         row.update(
-            status="rejections" if report.rejected_total else "ok",
+            status="broken" if broken else "rejections" if report.rejected_total else "ok",
             read=report.read,
             used=report.used,
             filtered=report.filtered_total,
@@ -48,6 +51,11 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             problem="; ".join(reasons),
         )
         rows.append(row)
+    if not ds.reports and not any(r["status"] in ("missing", "error") for r in rows):
+        raise DataError(
+            f"no input table found in {cfg.data_dir()} (looked for {', '.join(t.filename for t in TABLES.values())})",
+            "Point --data (or `data:` in the config) at the folder of exports, or map each file under sources:",
+        )
     warnings += _unknown_customers(ds)
     total = sum(r["rejected"] or 0 for r in rows)
     result = MetricResult(

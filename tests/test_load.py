@@ -66,7 +66,7 @@ BAD_DATE = "bad issued_at (expected a date like 2024-05-31)"
 BAD_AMOUNT = "bad amount (expected an amount like 1234.50)"
 WRONG_CELLS = "wrong number of cells"
 UNKNOWN_INTERVAL = "unknown interval (expected day, week, month, quarter or year)"
-BAD_BOOL = "bad is_trial (expected true/false, yes/no, y/n, 1/0 or t/f)"
+BAD_BOOL = "bad is_trial (expected true/false, yes/no, y/n, 1/0, t/f or a count)"
 
 
 def test_scales():
@@ -745,13 +745,27 @@ def test_invoice_amounts_converted_to_the_base_currency(tmp_path):
         "I1,C1,2024-05-01,1000,THB",  # 1000 x 0.028 = 28.00 USD
         "I2,C1,2024-05-01,50,USD",  # 50.00
         'I3,C1,2024-05-01,"1,000.00",thb',  # 28.00
-        "I4,C1,2024-05-01,12.34,",  # empty = base: 12.34
+        "I4,C1,2024-05-01,12.34,",  # empty, and the file has no currency of its own: rejected, never rate 1
         "I5,C1,2024-05-01,-500,THB",  # -500 x 0.028 = -14.00
         "I6,C1,2024-05-01,0.35,THB",  # 0.35 x 0.028 = 0.0098
     )
     frame, rep = load(tmp_path, "invoices", text, currency=RATES)
-    assert ints(frame["amount"]) == [280_000, 500_000, 280_000, 123_400, -140_000, 98]
+    assert ints(frame["amount"]) == [280_000, 500_000, 280_000, -140_000, 98]
     assert "currency" not in frame
+    empty = "empty currency (set the file's currency: sources.<table>.currency)"
+    assert accounting(rep) == (6, 5, {empty: 1}, {empty: [5]}, {})
+
+
+def test_a_blank_currency_cell_is_the_files_currency_not_the_base(tmp_path):
+    # Two THB subscriptions, one with its currency cell blank, in a file whose config says THB:
+    # 1000 THB + 1000 THB = 2000 THB x 0.03 = 60 USD (not 1000 USD + 30 USD = 1030).
+    text = lines(
+        "subscription_id,customer_id,started_at,mrr,currency",
+        "S1,C1,2024-01-01,1000,THB",
+        "S2,C2,2024-01-01,1000,",
+    )
+    frame, rep = load(tmp_path, "subscriptions", text, {"currency": "THB"}, currency={"base": "USD", "rates": {"THB": 0.03}})
+    assert frame["mrr"].sum() == 60 * MRR_SCALE
     assert rep.rejected == {}
 
 
@@ -827,7 +841,7 @@ def test_one_currency_without_a_base_is_left_as_is(tmp_path):
     text = lines(
         "invoice_id,customer_id,issued_at,amount,currency",
         "I1,C1,2024-05-01,1000,THB",
-        "I2,C1,2024-05-01,10,",
+        "I2,C1,2024-05-01,10,THB",
     )
     frame, _ = load(tmp_path, "invoices", text)
     assert ints(frame["amount"]) == [10_000_000, 100_000]
@@ -983,49 +997,60 @@ def test_only_the_first_five_lines_of_a_reason_are_kept(tmp_path):
 # --------------------------------------------------------------------------- 17. time zone
 
 
-def test_offsets_are_converted_to_the_configured_timezone(tmp_path):
+def test_datetimes_are_instants_in_utc(tmp_path):
+    # Datetime columns hold instants (UTC). A naive value is wall-clock time in the config's zone,
+    # a value with an offset is an instant; Bangkok is UTC+7 all year.
     text = lines(
         "ticket_id,customer_id,created_at",
-        "T1,C1,2024-05-31T23:30:00+00:00",  # 23:30 UTC = 06:30 next day in Bangkok (UTC+7)
-        "T2,C1,2024-05-31T23:30:00",  # naive: already local
-        "T3,C1,2024-05-31 14:03:00",
-        "T4,C1,2024-05-31T23:30:00Z",
-        "T5,C1,2024-06-01T06:30:00+07:00",
-        "T6,C1,2024-05-31T20:00:00-05:00",  # 01:00 UTC on 1 June = 08:00 in Bangkok
+        "T1,C1,2024-05-31T23:30:00+00:00",  # 23:30 UTC
+        "T2,C1,2024-05-31T23:30:00",  # naive: 23:30 in Bangkok = 16:30 UTC
+        "T3,C1,2024-05-31 14:03:00",  # 14:03 Bangkok = 07:03 UTC
+        "T4,C1,2024-05-31T23:30:00Z",  # 23:30 UTC
+        "T5,C1,2024-06-01T06:30:00+07:00",  # 23:30 UTC the day before
+        "T6,C1,2024-05-31T20:00:00-05:00",  # 01:00 UTC on 1 June
+        "T7,C1,2024-05-31 23:30:00+07",  # an hour-only offset (PostgreSQL writes these): 16:30 UTC
     )
     frame, rep = load(tmp_path, "tickets", text, timezone="Asia/Bangkok")
     assert dates(frame["created_at"]) == [
-        pd.Timestamp("2024-06-01 06:30"),
         pd.Timestamp("2024-05-31 23:30"),
-        pd.Timestamp("2024-05-31 14:03"),
-        pd.Timestamp("2024-06-01 06:30"),
-        pd.Timestamp("2024-06-01 06:30"),
-        pd.Timestamp("2024-06-01 08:00"),
+        pd.Timestamp("2024-05-31 16:30"),
+        pd.Timestamp("2024-05-31 07:03"),
+        pd.Timestamp("2024-05-31 23:30"),
+        pd.Timestamp("2024-05-31 23:30"),
+        pd.Timestamp("2024-06-01 01:00"),
+        pd.Timestamp("2024-05-31 16:30"),
     ]
     assert frame["created_at"].dt.tz is None
     assert rep.rejected == {}
 
 
-def test_a_file_of_only_offset_datetimes_is_converted(tmp_path):
+def test_a_file_of_only_offset_datetimes_is_read(tmp_path):
     text = lines(
         "ticket_id,customer_id,created_at,resolved_at",
         "T1,C1,2024-05-31T23:30:00+00:00,2024-06-01T00:15:00+00:00",
     )
     frame, _ = load(tmp_path, "tickets", text, optional=["resolved_at"], timezone="Asia/Bangkok")
-    assert dates(frame["created_at"]) == [pd.Timestamp("2024-06-01 06:30")]
-    assert dates(frame["resolved_at"]) == [pd.Timestamp("2024-06-01 07:15")]
+    assert dates(frame["created_at"]) == [pd.Timestamp("2024-05-31 23:30")]
+    assert dates(frame["resolved_at"]) == [pd.Timestamp("2024-06-01 00:15")]
 
 
-def test_naive_datetimes_stay_as_written(tmp_path):
+def test_naive_datetimes_are_local_time_in_the_fast_path_too(tmp_path):
+    # Only naive ISO values: Arrow parses them while reading; they are still local time.
     text = lines(
         "ticket_id,customer_id,created_at,resolved_at",
         "T1,C1,2024-05-31T23:30:00,",
         "T2,C1,2024-05-31 08:00:00,2024-05-31 09:15:30",
     )
     frame, rep = load(tmp_path, "tickets", text, optional=["resolved_at"], timezone="Asia/Bangkok")
-    assert dates(frame["created_at"]) == [pd.Timestamp("2024-05-31 23:30"), pd.Timestamp("2024-05-31 08:00")]
-    assert dates(frame["resolved_at"]) == [None, pd.Timestamp("2024-05-31 09:15:30")]
+    assert dates(frame["created_at"]) == [pd.Timestamp("2024-05-31 16:30"), pd.Timestamp("2024-05-31 01:00")]
+    assert dates(frame["resolved_at"]) == [None, pd.Timestamp("2024-05-31 02:15:30")]
     assert rep.rejected == {}
+
+
+def test_naive_datetimes_in_utc_stay_as_written(tmp_path):
+    text = lines("ticket_id,customer_id,created_at", "T1,C1,2024-05-31T23:30:00")
+    frame, _ = load(tmp_path, "tickets", text)
+    assert dates(frame["created_at"]) == [pd.Timestamp("2024-05-31 23:30")]
 
 
 def test_bad_datetimes_are_rejected(tmp_path):

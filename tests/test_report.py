@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -140,7 +142,7 @@ def test_check_exits_1_on_a_breach_and_0_without(data, tmp_path):
     config.write_text(ALERTS.format(data=data, threshold=30), encoding="utf-8")
     breach = cli("check", "--config", str(config), "--period", "2024-05", "--format", "csv")
     assert breach.exit_code == 1
-    statuses = [line.rsplit(",", 1)[-1] for line in breach.stdout.strip().splitlines()[1:]]
+    statuses = [row["status"] for row in csv.DictReader(io.StringIO(breach.stdout))]
     # churn 33.3 > 30: breach; mrr by plan: =EVIL 0 < 100 breach, basic 50 < 100 breach, pro 200 ok, total 250 ok
     assert sorted(statuses) == ["breach", "breach", "breach", "ok", "ok"]
     assert "breached" in breach.stderr

@@ -3,6 +3,7 @@ can build its commands and --help from it; a metric's code is imported only when
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass
 from typing import Callable
@@ -30,6 +31,22 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """What a metric's value rests on: `noun` (responses, customers ...) and the details key(s)
+    holding their number; the first key present in a result's details counts."""
+
+    noun: str
+    keys: tuple[str, ...]
+
+    def size(self, details: dict) -> int | None:
+        for key in self.keys:
+            value = details.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return int(value)
+        return None
+
+
+@dataclass(frozen=True)
 class MetricSpec:
     name: str
     target: str  # "module:function", imported on first use
@@ -40,6 +57,7 @@ class MetricSpec:
     inputs: Callable[..., list[Input]]
     aliases: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
+    sample: Sample | None = None  # what the value rests on (check's min_n, the report's n)
 
     def function(self):
         module, _, func = self.target.partition(":")
@@ -351,6 +369,36 @@ FAMILIES = {
     "Customer health": ("health",),
 }  # fmt: skip
 REGISTRY = {name: REGISTRY[name] for names in FAMILIES.values() for name in names}
+
+SAMPLES = {
+    "mrr": Sample("customers", ("closing_customers",)),
+    "arpu": Sample("customers", ("closing_customers", "average_customers")),
+    "ndr": Sample("customers", ("starting_customers",)),
+    "grr": Sample("customers", ("starting_customers",)),
+    "revenue-churn": Sample("customers", ("starting_customers",)),
+    "revenue-growth": Sample("customers", ("starting_customers",)),
+    "renewal-rate": Sample("renewals due", ("due",)),
+    "clv": Sample("customers", ("purchasers", "paying_customers")),
+    "crc": Sample("customers", ("active_customers",)),
+    "dso": Sample("invoices", ("credit_sale_invoices",)),
+    "repeat-purchase": Sample("customers", ("purchasers",)),
+    "return-rate": Sample("units", ("sold_units",)),
+    "conversion": Sample("trials or leads", ("trials", "leads")),
+    "referrals": Sample("customers", ("new_customers",)),
+    "churn": Sample("customers", ("starting_customers",)),
+    "cohorts": Sample("customers", ("m1_cohort_customers", "customers")),
+    "nps": Sample("responses", ("responses",)),
+    "csat": Sample("responses", ("responses",)),
+    "ces": Sample("responses", ("responses",)),
+    "feedback": Sample("comments", ("comments",)),
+    "fcr": Sample("tickets", ("denominator_tickets",)),
+    "tickets": Sample("tickets", ("created",)),
+    "dau-mau": Sample("users", ("mau",)),
+    "sessions": Sample("sessions", ("sessions",)),
+    "usage": Sample("customers", ("active_customers",)),
+    "health": Sample("customers", ("scored_customers", "customers")),
+}
+REGISTRY = {name: (dataclasses.replace(spec, sample=SAMPLES[name]) if name in SAMPLES and spec.sample is None else spec) for name, spec in REGISTRY.items()}
 
 ALIASES = {alias: spec.name for spec in REGISTRY.values() for alias in spec.aliases}
 

@@ -94,10 +94,14 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
     if how == "paying":
         return paid_within(paying_rows(frames["subscriptions"]), period.start, period.end)
     if how == "events":  # at least one active event (cfg.active_events; all when empty) in P
+        from cs_metrics.metrics._time import NAT, bounds_us, micros
+
         ev = frames["events"]
-        keep = (ev["occurred_at"] >= start) & (ev["occurred_at"] < end + pd.Timedelta(days=1))
+        lo, hi = bounds_us(period.start, period.end, cfg.timezone)
+        t = micros(ev["occurred_at"])
+        keep = (t != NAT) & (t >= lo) & (t < hi)
         if cfg.active_events and "event" in ev:
-            keep &= ev["event"].isin(cfg.active_events)
+            keep &= ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
         return pd.Index(ev.loc[keep, "customer_id"].unique())
     inv = frames["invoices"]
     inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)

@@ -17,6 +17,7 @@ from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
 from cs_metrics.metrics.revenue import money_array
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -140,8 +141,8 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
         warnings.append(f"{cfg.path_of('events').name} is not in the data: usage, breadth and depth have no data")
         return {}
     ev, n = frames["events"], len(customers)
-    days = ev["occurred_at"].to_numpy().astype("datetime64[D]")
-    in_window = (days >= _day64(window_start)) & (days <= _day64(end))
+    days = local_days(micros(ev["occurred_at"]), cfg.timezone)  # the local day of each event
+    in_window = (days >= day_number(window_start)) & (days <= day_number(end)) & (days != NAT)
     active = np.ones(len(ev), dtype=bool)
     has_event = "event" in ev
     if cfg.active_events:
@@ -156,7 +157,7 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
     # one row = an active event in W
     used = ev.loc[in_window & active]
     pos = _positions(used["customer_id"], customers)
-    offset = (days[in_window & active] - _day64(window_start)).astype("int64")
+    offset = (days[in_window & active] - day_number(window_start)).astype("int64")
     lookback = cfg.metrics.health.lookback_days
     active_days = _distinct_per_customer(pos, offset, lookback, n)
     user_codes, users = pd.factorize(used["user_id"])
@@ -222,20 +223,21 @@ def _support_component(frames, customers, window_start, end, cfg, warnings) -> d
         warnings.append(f"{name} has neither resolved_at nor category: support has no data")
         return {}
     n = len(customers)
-    after_end = _day64(end + ONE_DAY)
-    created = tk["created_at"].to_numpy()
+    window_from, after_end = bounds_us(window_start, end, cfg.timezone)
+    created = micros(tk["created_at"])
     pos = _positions(tk["customer_id"], customers)
     load = np.zeros(n, dtype="int64")
     # one row = a ticket; it counts once if open at the end, once more if a complaint created in W
     if has_resolved:
-        open_at_end = (created < after_end) & ~(tk["resolved_at"].to_numpy() < after_end)
+        resolved = micros(tk["resolved_at"])
+        open_at_end = (created != NAT) & (created < after_end) & ~((resolved != NAT) & (resolved < after_end))
         load += _count_per_customer(pos, open_at_end, n)
     else:
         warnings.append(f"{name} has no resolved_at column: support counts complaints only, not open tickets")
     if has_category:
         categories = [c.strip().casefold() for c in cfg.metrics.tickets.complaint_categories]
         complaint = tk["category"].str.strip().str.casefold().isin(categories).to_numpy(dtype=bool)
-        in_window = (created >= _day64(window_start)) & (created < after_end)
+        in_window = (created >= window_from) & (created < after_end)
         load += _count_per_customer(pos, complaint & in_window, n)
     else:
         warnings.append(f"{name} has no category column: support counts open tickets only, not complaints")

@@ -1,8 +1,10 @@
 """Support: first contact resolution and ticket volumes.
 
-Ticket datetimes are naive local datetimes. P is whole days [start, end], so a ticket is created
-in P when start <= created_at < end + 1 day, and something happened "by the end of P" when it
-happened before end + 1 day. Counts made "by the end of P" never change when later rows arrive.
+Ticket datetimes are instants (UTC microseconds). P is whole local days [start, end] in the config's
+time zone, so a ticket is created in P when it was created from the first instant of `start` up to
+(not including) the first instant after `end`, and something happened "by the end of P" when it
+happened before that instant. Durations are differences of instants (a DST change does not add an
+hour). Counts made "by the end of P" never change when later rows arrive.
 """
 
 from __future__ import annotations
@@ -15,21 +17,23 @@ from cs_metrics.errors import DataError
 from cs_metrics.metrics import active_inputs
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
+from cs_metrics.metrics._time import NAT, bounds_us, hours_between, micros
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 
 
-def _bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, after_end): the first instant of P and the first instant after it."""
-    return pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
-
-
 def _times(tickets: pd.DataFrame, column: str) -> np.ndarray:
-    """A datetime column as datetime64[ns] (NaT where empty, or everywhere when the column is absent)."""
+    """A datetime column as int64 UTC microseconds (NAT where empty, or everywhere without the column).
+    Microseconds hold every date of the contract, 9999-12-31 included."""
     if column not in tickets:
-        return np.full(len(tickets), np.datetime64("NaT"), dtype="datetime64[ns]")
-    return tickets[column].to_numpy(dtype="datetime64[ns]")
+        return np.full(len(tickets), NAT, dtype="int64")
+    return micros(tickets[column])
+
+
+def _before(times: np.ndarray, instant: int) -> np.ndarray:
+    """Known and earlier than `instant` (a missing time is never before anything)."""
+    return (times != NAT) & (times < instant)
 
 
 def _flag(tickets: pd.DataFrame, column: str) -> np.ndarray:
@@ -37,11 +41,6 @@ def _flag(tickets: pd.DataFrame, column: str) -> np.ndarray:
     if column not in tickets:
         return np.zeros(len(tickets), dtype=bool)
     return tickets[column].fillna(False).to_numpy(dtype=bool)
-
-
-def _hours(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
-    """later - earlier in hours, float (NaN where either is NaT)."""
-    return (later - earlier) / np.timedelta64(1, "h")
 
 
 def _median(hours: np.ndarray) -> float | None:
@@ -76,16 +75,16 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
             tickets, "contacts", cfg, "first contact resolution (metrics.fcr.definition: contacts)",
             " or set metrics.fcr.definition: within_hours",
         )
-    start, after_end = _bounds(period)
+    start, after_end = bounds_us(period.start, period.end, cfg.timezone)
 
     # in_period: one row = a ticket created in P
     created_at = _times(tickets, "created_at")
-    in_period = (created_at >= start.to_datetime64()) & (created_at < after_end.to_datetime64())
+    in_period = (created_at >= start) & _before(created_at, after_end)
     cohort = tickets.loc[in_period]
     created_at, resolved_at = created_at[in_period], _times(cohort, "resolved_at")
 
     # resolved: resolved by the end of P; reopened: flagged reopened (empty = not reopened)
-    resolved = resolved_at < after_end.to_datetime64()
+    resolved = _before(resolved_at, after_end)
     reopened = _flag(cohort, "reopened")
 
     # first_contact: by the definition in force; an empty contacts cell is not first-contact
@@ -100,7 +99,7 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
             )
         rule = f"contacts <= {opt.max_contacts} (an empty contacts cell is not first-contact)"
     else:
-        first_contact = _hours(resolved_at, created_at) <= opt.within_hours  # NaN compares False
+        first_contact = hours_between(resolved_at, created_at) <= opt.within_hours  # NaN compares False
         rule = f"resolved within {opt.within_hours:g} hours of creation"
     first_contact_resolved = resolved & first_contact & ~reopened
 
@@ -117,6 +116,7 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         "reopened": int((resolved & reopened).sum()),
         "definition": opt.definition,
         "denominator": opt.denominator,
+        "denominator_tickets": denominator,
         **({"max_contacts": opt.max_contacts} if opt.definition == "contacts" else {"within_hours": opt.within_hours}),
         **interval,
     }
@@ -151,8 +151,7 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     x 100, None when the active-customer table is absent (with a warning) or no customer is active.
     A detail whose column the export lacks is None with a warning."""
     t = frames["tickets"]
-    start, after_end = _bounds(period)
-    start64, after_end64 = start.to_datetime64(), after_end.to_datetime64()
+    start, after_end = bounds_us(period.start, period.end, cfg.timezone)
     warnings: list[str] = []
     file = cfg.path_of("tickets").name
 
@@ -161,10 +160,10 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
 
     # one row = a ticket; each mask says what the ticket counts towards
     created_at, resolved_at = _times(t, "created_at"), _times(t, "resolved_at")
-    created = (created_at >= start64) & (created_at < after_end64)
-    resolved_by_close = resolved_at < after_end64
-    resolved_in_period = (resolved_at >= start64) & resolved_by_close
-    open_at_close = (created_at < after_end64) & ~resolved_by_close
+    created = (created_at >= start) & _before(created_at, after_end)
+    resolved_by_close = _before(resolved_at, after_end)
+    resolved_in_period = (resolved_at >= start) & resolved_by_close
+    open_at_close = _before(created_at, after_end) & ~resolved_by_close
     n_created = int(created.sum())
 
     has_resolved = "resolved_at" in t
@@ -192,8 +191,8 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
                 missing(column, key)
             continue
         at = _times(t, column)
-        hours = _hours(at, created_at)
-        with_event = created & (at < after_end64)
+        hours = hours_between(at, created_at)
+        with_event = created & _before(at, after_end)
         negative = with_event & (hours < 0)
         if negative.any():
             warnings.append(

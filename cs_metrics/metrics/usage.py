@@ -2,7 +2,7 @@
 
 Events are the largest exports (tens of millions of rows), so everything here works on integer
 arrays: an id column is factorized to codes once per call, on the rows that matter; a timestamp
-is int64 microseconds, its day the floor to whole days; a distinct count is taken on a combined
+is int64 UTC microseconds (an instant), its day the local day in the config's time zone; a distinct count is taken on a combined
 integer key (a bitmap when it is small enough, else by sorting), never on strings.
 
 Config: `active_events` (the events that make a user active; empty = every event),
@@ -11,7 +11,6 @@ Config: `active_events` (the events that make a user active; empty = every event
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from cs_metrics.config import Config
 from cs_metrics.errors import DataError
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
+from cs_metrics.metrics._time import bounds_us, day_number, local_days, micros
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
@@ -33,15 +33,19 @@ _BITMAP_LIMIT = 1 << 27  # distinct counts by bitmap up to 128 Mi keys (128 MiB)
 
 
 def _micros(events: pd.DataFrame) -> np.ndarray:
-    """occurred_at as int64 microseconds (naive local time); NaT becomes int64 min, before any P."""
-    return events["occurred_at"].to_numpy(dtype="datetime64[us]").view("int64")
+    """occurred_at as int64 UTC microseconds; NaT becomes int64 min, before any P."""
+    return micros(events["occurred_at"])
 
 
-def _bounds(period: Period) -> tuple[int, int]:
-    """P as [lo, hi) in microseconds: its first instant and the first instant after its end."""
-    lo = np.datetime64(period.start, "us").astype("int64")
-    hi = np.datetime64(period.end + timedelta(days=1), "us").astype("int64")
-    return int(lo), int(hi)
+def _bounds(period: Period, cfg: Config) -> tuple[int, int]:
+    """P as [lo, hi) in UTC microseconds: the first instant of its first local day and the first
+    instant after its last one."""
+    return bounds_us(period.start, period.end, cfg.timezone)
+
+
+def _day_in(t: np.ndarray, period: Period, cfg: Config) -> np.ndarray:
+    """The local day of each instant, counted from the start of P (0 .. days-1 for instants in P)."""
+    return local_days(t, cfg.timezone) - day_number(period.start)
 
 
 def active_mask(events: pd.DataFrame, cfg: Config) -> np.ndarray:
@@ -110,13 +114,13 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     a day without any counting 0 (sum of DAU / days of P). MAU = distinct users with an active
     event in P. Undefined when no user is active in P."""
     ev = frames["events"]
-    lo, hi = _bounds(period)
+    lo, hi = _bounds(period, cfg)
     t = _micros(ev)
     inside = (t >= lo) & (t < hi)
     active = active_mask(ev, cfg)
     keep = inside & active  # one row = an active event in P
     users, user_ids = _codes(ev["user_id"], keep)
-    day = t[keep] // US_PER_DAY - lo // US_PER_DAY  # 0 .. days-1
+    day = _day_in(t[keep], period, cfg)  # 0 .. days-1
     days = period.days
     user_days = _user_days(users, len(user_ids), day, days)  # = sum over the days of P of DAU(d)
     mau = len(user_ids)
@@ -323,7 +327,7 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     active event in P, see `active_events`) and sessions per active user. Undefined when no
     session starts in P."""
     ev = frames["events"]
-    lo, hi = _bounds(period)
+    lo, hi = _bounds(period, cfg)
     gap_minutes = cfg.metrics.sessions.gap_minutes
     gap_us = round(gap_minutes * 60 * 1_000_000)
     t = _micros(ev)
@@ -390,7 +394,7 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     customers with that event in P / customers with any event in P x 100, most adopted first.
     Undefined when there is no active customer."""
     ev = frames["events"]
-    lo, hi = _bounds(period)
+    lo, hi = _bounds(period, cfg)
     t = _micros(ev)
     inside = (t >= lo) & (t < hi)
     active = active_mask(ev, cfg)[inside]  # one entry = an event in P, as are the arrays below
@@ -413,7 +417,7 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     rows_counted[inside] = counted
     users, user_ids = _codes(ev["user_id"], rows_counted)
     n_users = len(user_ids)
-    day = t[rows_counted] // US_PER_DAY - lo // US_PER_DAY
+    day = _day_in(t[rows_counted], period, cfg)
     user_days = _user_days(users, n_users, day, period.days)
     customer_users = _distinct(customers[counted] * n_users + users, n_c * n_users)
     details = {
@@ -429,7 +433,9 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     if "event" in ev:
         events, event_names = _codes(ev["event"], inside)
         n_e = len(event_names)
-        customer_events = _distinct(customers[of_using] * n_e + events[of_using], n_c * n_e)
+        named = ~pd.isna(event_names.to_numpy(zero_copy_only=False))[events]  # an empty event name is no event
+        counted_events = of_using & named
+        customer_events = _distinct(customers[counted_events] * n_e + events[counted_events], n_c * n_e)
         details["depth"] = safe_ratio(customer_events, n_using)[0]
         rows = _adoption(customers, n_c, events, event_names)
     else:

@@ -1,0 +1,13 @@
+"""Sources: the one place that turns export files into canonical, validated frames.
+
+    readers   files -> Arrow tables (header, records, quotes, block sizes, encodings)
+    values    cells -> typed values (money, numbers, flags, dates and datetimes, time zones)
+    table     one file -> one canonical table: fate columns, table rules, row accounting
+    dataset   the tables of a run, each read once
+"""
+
+from cs_metrics.sources.dataset import Dataset
+from cs_metrics.sources.table import TableReport, read_header, read_table, resolve_columns
+from cs_metrics.sources.values import MONEY_SCALE, MRR_SCALE, parse_money
+
+__all__ = ["Dataset", "TableReport", "read_header", "read_table", "resolve_columns", "MONEY_SCALE", "MRR_SCALE", "parse_money"]

@@ -1,0 +1,205 @@
+"""Files -> Arrow tables: the header, the records, and what could not be read.
+
+The header is read with the csv module (exact names, a BOM dropped whatever the encoding); the
+records with `pyarrow.csv.read_csv`, multi-threaded, only the columns asked for, typed where Arrow
+can parse the values while reading. Every table allows quoted line breaks in values, and a value
+larger than Arrow's block is read with a larger block. A quote that opens a value and never closes
+would make the rest of the file one value: that is an error naming the line, never data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import mmap
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from cs_metrics.errors import DataError
+
+FIRST_LINES = 5
+_BLOCK_SIZES = (1 << 20, 1 << 24, 1 << 28)  # 1 MiB (Arrow's default), 16 MiB, 256 MiB, then the whole file
+# Encodings in which byte 0x22 is always a quote (never part of a multi-byte character).
+_QUOTE_SAFE = ("utf-8", "utf-8-sig", "ascii", "latin-1", "iso8859-1", "gb18030", "gbk", "gb2312", "big5", "shift_jis", "cp932")
+FAILED_READS = {"count": 0}  # an Arrow read that failed part way: the CLI exits without running C++ destructors
+csv.field_size_limit(sys.maxsize)  # a value of several megabytes is data, not an error
+
+
+def python_encoding(encoding: str) -> str:
+    """The codec that reads `encoding` with a BOM dropped (UTF-8 files often start with one)."""
+    name = codecs.lookup(encoding).name
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def arrow_encoding(encoding: str) -> str:
+    return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else codecs.lookup(encoding).name
+
+
+def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header row as written (the BOM dropped from its first name, whatever the encoding)."""
+    try:
+        with open(path, newline="", encoding=python_encoding(encoding)) as fh:
+            header = next(csv.reader(fh, delimiter=delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: cannot be decoded as {encoding} (byte {exc.start} of the header)",
+            "Set the file's encoding in the config: sources.<table>.encoding (e.g. cp874 for Thai "
+            "Windows exports, gb18030 for Chinese, utf-16 for Excel 'Unicode text')",
+            file=str(path),
+        ) from None
+    except (csv.Error, UnicodeError) as exc:
+        raise DataError(f"{path}: the header cannot be read: {exc}", file=str(path)) from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read: {exc.strerror}", file=str(path)) from None
+    if not header or not any(h.strip() for h in header):
+        raise DataError(f"{path}: the file is empty (no header row)", file=str(path))
+    header[0] = header[0].lstrip("\ufeff")
+    return header
+
+
+def _quote_count(path: Path, encoding: str) -> int | None:
+    """How many double quotes the file holds (None when the encoding makes bytes ambiguous)."""
+    if codecs.lookup(encoding).name not in _QUOTE_SAFE:
+        return None
+    count = 0
+    with open(path, "rb") as fh:
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return 0
+        with mm:
+            pos = mm.find(b'"')
+            while pos >= 0:
+                count += 1
+                pos = mm.find(b'"', pos + 1)
+    return count
+
+
+def check_quotes(path: Path, encoding: str, delimiter: str) -> None:
+    """An odd number of quotes may be a quoted value that never closes: find it with the csv module
+    (only then) and stop with its line. A stray quote inside an unquoted value (`12" pizza`) is text."""
+    count = _quote_count(path, encoding)
+    if count is None or count % 2 == 0:
+        return
+    with open(path, newline="", encoding=python_encoding(encoding), errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        start = 1
+        while True:
+            try:
+                next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    raise DataError(
+                        f"{path.name}:{start}: a quoted value opened on this line never closes, so the rest of "
+                        "the file would be read as one value",
+                        "Close the quote (or double a quote inside a quoted value) in the export",
+                        file=str(path),
+                        line=start,
+                    ) from None
+            start = reader.line_num + 1
+
+
+def read_records(
+    path: Path, encoding: str, delimiter: str, ncols: int, positions: list[int], types: dict[int, pa.DataType]
+) -> tuple[pa.Table, int]:
+    """The columns at `positions` (header row skipped), typed by `types` (position -> Arrow type,
+    text otherwise), named c<position>; and how many records had the wrong number of cells (skipped).
+
+    Raises ConversionFailed naming the position when Arrow refuses a typed value."""
+    names = [f"c{i}" for i in range(ncols)]
+    size = path.stat().st_size
+    for block in (*_BLOCK_SIZES, max(size + 1, _BLOCK_SIZES[-1])):
+        bad_rows: list[int] = []
+
+        def on_invalid(row) -> str:
+            bad_rows.append(row.actual_columns)
+            return "skip"
+
+        try:
+            tbl = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    encoding=arrow_encoding(encoding), use_threads=True, column_names=names, skip_rows=1, block_size=block
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[names[i] for i in positions],
+                    column_types={names[i]: types.get(i, pa.string()) for i in positions},
+                    null_values=[""],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            return tbl, len(bad_rows)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
+            FAILED_READS["count"] += 1
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if ("straddling" in first or "Could not skip initial" in first) and block <= size:
+                continue  # a record (or the header) larger than the block: read again with larger blocks
+            if "Could not skip initial" in first:  # the header and nothing after it, not even a line break
+                empty = {names[i]: pa.array([], type=types.get(i, pa.string())) for i in positions}
+                return pa.table(empty), 0
+            conversion = _conversion_column(first)
+            if conversion is not None and conversion in types:
+                raise ConversionFailed(conversion) from None
+            if isinstance(exc, UnicodeError) or "decode" in first.lower() or "utf" in first.lower():
+                raise DataError(
+                    f"{path}: cannot be decoded as {encoding}: {_short(first)}",
+                    "Set the file's encoding in the config: sources.<table>.encoding (e.g. cp874, gb18030, utf-16)",
+                    file=str(path),
+                ) from None
+            raise DataError(
+                f"{path}: cannot be parsed as CSV: {_short(first)}",
+                "Check the file's delimiter and encoding in the config (sources.<table>.delimiter, .encoding)",
+                file=str(path),
+            ) from None
+    raise AssertionError("unreachable: the last block holds the whole file")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _conversion_column(message: str) -> int | None:
+    """`In CSV column #3: CSV conversion error to ...` -> 3, the column's position among those read."""
+    import re
+
+    m = re.search(r"column #(\d+): CSV conversion error", message)
+    return int(m.group(1)) if m else None
+
+
+class ConversionFailed(Exception):
+    """Arrow refused a value of a typed column: read that column as text and account row by row."""
+
+    def __init__(self, position: int):
+        super().__init__(position)
+        self.position = position
+
+
+def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int, need_valid: int, need_invalid: int):
+    """Line numbers of records, found with the csv module (only on the error path).
+
+    Returns (start line of each well-formed record in order, [(line, cells) of malformed ones]).
+    Blank lines are skipped, as the Arrow reader does."""
+    valid: list[int] = []
+    invalid: list[tuple[int, int]] = []
+    with open(path, newline="", encoding=python_encoding(encoding), errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        next(reader, None)
+        prev_end = reader.line_num
+        for rec in reader:
+            start, prev_end = prev_end + 1, reader.line_num
+            if not rec:
+                continue
+            if len(rec) != ncols:
+                invalid.append((start, len(rec)))
+            else:
+                valid.append(start)
+            if len(valid) > need_valid and len(invalid) >= need_invalid:
+                break
+    return valid, invalid

@@ -1,0 +1,390 @@
+"""Cell values -> typed values: one acceptance rule per type, whichever path reads the file.
+
+Two paths read a typed column. The fast path lets Arrow's CSV reader parse ISO dates, ISO
+datetimes without an offset and plain numbers while it reads; the text path reads the column as
+text and parses it here. A file goes down the text path when Arrow refuses any value of a typed
+column, so the text path must accept every value Arrow accepts, with the same result, and a value
+must never be accepted on one path and rejected on the other (tests/test_values.py checks the two
+against each other). Only an empty cell is empty: `NULL`, `NA`, `nan` are not values of any type.
+
+Times: a datetime column holds instants, as int64-compatible datetime64[us] in UTC. A naive value
+is wall-clock time in the config's time zone; a value with an offset (`Z`, `+07`, `+07:00`) is an
+instant. A date column holds local days (datetime64[us] at midnight); a datetime written in a date
+column is converted to the config's time zone before its day is taken.
+
+Length: a typed cell longer than MAX_TYPED_CHARS is rejected before any pattern looks at it, and
+every pattern here is linear in its input, so a hostile file never costs more than its size.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+MONEY_SCALE = 10_000  # money is int64 in 1/10,000 of a currency unit
+MRR_SCALE = MONEY_SCALE * 144  # MRR is int64 in 1/1,440,000 of a unit: every billing interval divides it
+MAX_MONEY = 10**11  # a money cell above 100,000,000,000 (after conversion) is rejected: sums stay exact in int64
+MAX_TYPED_CHARS = 100  # longer money, number, int, bool, date or datetime cells are rejected unparsed
+US_PER_DAY = 86_400_000_000
+NAT = np.iinfo("int64").min
+
+TRUE = frozenset({"true", "yes", "y", "1", "t"})
+FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+# A plain number as Arrow's float parser reads it (after trimming): sign, digits with an optional
+# decimal point, optional exponent. Arrow also reads `nan` and `inf`: no value of ours, rejected on both paths.
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+INT = re.compile(r"[+-]?\d+(?:\.0+)?")
+# ISO date, optional time (hour, minute, second, fraction) after `T` or a space, optional offset.
+ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<h>\d{2})(?::(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?)?"
+    r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+# A time of day after a date written in a custom date_format: hour and minute, optional seconds and
+# fraction, optional AM/PM, optional offset. Matched against the text after the date part only.
+TIME_SUFFIX = re.compile(
+    r"[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"(?: ?(?P<ampm>[AaPp]\.?[Mm]\.?))?(?: ?(?P<z>Z|[+-]\d{2}(?::?\d{2})?))?"
+)
+_MONEY = re.compile(
+    r"(?P<s1>[-+])?(?:[A-Z]{3} ?)?(?P<sym>[$€£¥฿₩₹])? ?(?P<s2>[-+])?(?P<num>[0-9][0-9., ]*[0-9]|[0-9])(?: ?[A-Z]{3})?"
+)
+_GROUPED_POINT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+")
+_GROUPED_COMMA = re.compile(r"\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+")
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def too_long(s: pd.Series) -> np.ndarray:
+    """Cells longer than any value of a typed column can be: rejected before parsing."""
+    return (s.str.len() > MAX_TYPED_CHARS).to_numpy(dtype=bool, na_value=False)
+
+
+def _fullmatch(s: pd.Series, pattern: re.Pattern) -> pd.DataFrame:
+    """Named groups of `pattern` matched against each whole cell (NaN rows where it does not match)."""
+    return s.str.extract("^(?:" + pattern.pattern + r")\Z")
+
+
+def _ints(part: pd.Series) -> np.ndarray:
+    return pd.to_numeric(part, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+# --------------------------------------------------------------------------- numbers, money, flags
+
+
+def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
+    """Trimmed text -> float64 (NaN where empty or not a plain finite number)."""
+    t = s.str.strip()
+    if decimal_comma:
+        t = t.str.replace(",", ".", regex=False)
+    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool) & ~too_long(t)
+    value = pd.to_numeric(t.where(ok), errors="coerce").astype("float64")
+    return value.where(np.isfinite(value))
+
+
+def parse_int(s: pd.Series) -> pd.Series:
+    t = s.str.strip()
+    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool) & ~too_long(t)
+    return pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
+
+
+def parse_bool(s: pd.Series, labels: dict[str, bool] | None = None) -> pd.Series:
+    """true/false, yes/no, y/n, 1/0, t/f (any case), a non-negative count (true above 0), and the
+    configured labels; empty is missing (a flag's missing value counts as false in the metrics)."""
+    low = s.str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[low.isin(TRUE)] = True
+    out[low.isin(FALSE)] = False
+    count = pd.to_numeric(low.where(low.str.fullmatch(r"\d{1,9}").fillna(False).astype(bool)), errors="coerce")
+    out[count.notna() & out.isna()] = count[count.notna() & out.isna()] > 0
+    for label, flag in (labels or {}).items():
+        out[low == label.strip().lower()] = flag
+    return out
+
+
+def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Money text -> Int64 units of 1/MONEY_SCALE (NA where unparseable or out of range).
+    Accepts 1234.5, -20, 1,234.50, $1,234.50, ฿1,234.50, USD 20, 20 USD, (20.00); 1.234,50 with decimal comma.
+    Spaces around the sign, symbol and code are single; thousands separators group by three."""
+    if len(s) == 0:
+        return pd.Series(pd.array([], dtype="Int64"), index=s.index)
+    t = s.str.strip()
+    short = ~too_long(t)
+    paren = t.str.startswith("(") & t.str.endswith(")")
+    inner = t.where(~paren, t.str.slice(1, -1).str.strip())
+    parts = _fullmatch(inner.where(short), _MONEY)
+    num = parts["num"]
+    if decimal_comma:
+        well = _split_decimal(num, ",", _GROUPED_COMMA)
+        num = num.str.replace(r"[. ]", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        well = _split_decimal(num, ".", _GROUPED_POINT)
+        num = num.str.replace(r"[, ]", "", regex=True)
+    well &= ~(parts["s1"].notna() & parts["s2"].notna()).to_numpy()  # one sign at most
+    well &= ~(paren.to_numpy(dtype=bool) & (parts["s1"].notna() | parts["s2"].notna()).to_numpy())
+    value = pd.to_numeric(num.where(well), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    negative = paren.to_numpy(dtype=bool) | (parts["s1"] == "-").to_numpy() | (parts["s2"] == "-").to_numpy()
+    units = np.rint(np.where(negative, -value, value) * MONEY_SCALE)
+    units[~(np.abs(units) <= MAX_MONEY * MONEY_SCALE)] = np.nan  # out of range (or NaN) -> unparseable
+    return pd.Series(units, index=s.index).astype("Int64")
+
+
+def _split_decimal(num: pd.Series, point: str, grouped: re.Pattern) -> np.ndarray:
+    """Whether each number is `<grouped integer part>[<point><digits>]`, checked without backtracking."""
+    head, sep, tail = (num.str.rpartition(point)[i] for i in range(3))
+    whole = head.where(sep == point, tail)
+    frac = tail.where(sep == point, "")
+    ok = whole.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
+    ok &= frac.str.fullmatch(r"\d*").fillna(False).astype(bool) & ((sep != point) | (frac != ""))
+    return ok.to_numpy(dtype=bool) & num.notna().to_numpy()
+
+
+# --------------------------------------------------------------------------- calendar arithmetic
+
+
+def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (int64 arrays; any year 1..9999)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _month_days(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    table = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    return table[np.clip(m, 1, 12) - 1] + (leap & (m == 2))
+
+
+def _offset_minutes(z: pd.Series) -> np.ndarray:
+    """`Z`, `+07`, `+0700`, `+07:00` -> minutes east of UTC (NaN where no offset)."""
+    digits = z.str.replace(":", "", regex=False)
+    sign = np.where(digits.str.startswith("-").to_numpy(dtype=bool, na_value=False), -1, 1)
+    hh = _ints(digits.str.slice(1, 3))
+    mm = _ints(digits.str.slice(3, 5).replace("", "0"))
+    out = sign * (hh * 60 + np.nan_to_num(mm))
+    out[(z == "Z").to_numpy(dtype=bool, na_value=False)] = 0
+    out[(hh > 23) | (mm > 59)] = np.inf  # an offset that cannot be: the cell is rejected
+    return out
+
+
+def _civil_micros(parts: pd.DataFrame, ampm: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(wall-clock microseconds since the epoch as float64, valid mask) from y/mo/d/h/mi/s/f groups."""
+    y, m, d = _ints(parts["y"]), _ints(parts["mo"]), _ints(parts["d"])
+    h = np.nan_to_num(_ints(parts["h"])) if "h" in parts else np.zeros(len(parts))
+    mi = np.nan_to_num(_ints(parts["mi"])) if "mi" in parts else np.zeros(len(parts))
+    sec = np.nan_to_num(_ints(parts["s"])) if "s" in parts else np.zeros(len(parts))
+    frac = parts["f"].str.ljust(6, "0").str.slice(0, 6) if "f" in parts else pd.Series(np.nan, index=parts.index)
+    micro = np.nan_to_num(_ints(frac))
+    if ampm is not None:
+        pm = ampm.str.lower().str.startswith("p").to_numpy(dtype=bool, na_value=False)
+        has = ampm.notna().to_numpy()
+        bad_12h = has & ((h < 1) | (h > 12))
+        h = np.where(has, (h % 12) + np.where(pm, 12, 0), h)
+    else:
+        bad_12h = np.zeros(len(parts), dtype=bool)
+    valid = ~np.isnan(y) & (m >= 1) & (m <= 12) & (d >= 1) & (y >= 1)
+    yi, mi_, di = (np.nan_to_num(a).astype("int64") for a in (y, m, d))
+    valid &= di <= _month_days(yi, mi_)
+    valid &= (h <= 23) & (mi <= 59) & (sec <= 59) & ~bad_12h
+    days = days_from_civil(yi, mi_, di)
+    micros = days.astype("float64") * US_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1e6 + micro
+    return micros, valid
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+@lru_cache(maxsize=64)
+def fixed_offset_us(tz: str, lo_year: int, hi_year: int) -> int | None:
+    """The zone's offset in microseconds when it is the same on every day of [lo_year, hi_year], else None."""
+    from zoneinfo import ZoneInfo
+
+    if tz.upper() in ("UTC", "ETC/UTC", "GMT"):
+        return 0
+    zone = ZoneInfo(tz)
+    day = datetime(lo_year, 1, 1, 12, tzinfo=timezone.utc)
+    end = datetime(hi_year, 12, 31, 12, tzinfo=timezone.utc)
+    first = day.astimezone(zone).utcoffset()
+    while day <= end:  # a zone changes its offset at most a few times a year; daily probes see every change
+        if day.astimezone(zone).utcoffset() != first:
+            return None
+        day += timedelta(days=1)
+    return int(first.total_seconds() * 1_000_000)
+
+
+def _year_span(us: np.ndarray) -> tuple[int, int] | None:
+    known = us[us != NAT]
+    if not len(known):
+        return None
+    lo, hi = int(known.min()), int(known.max())
+    to_year = lambda v: int(np.datetime64(v, "us").astype("datetime64[Y]").astype("int64")) + 1970  # noqa: E731
+    return max(1, to_year(lo) - 1), min(9999, to_year(hi) + 1)
+
+
+def local_to_utc(us: np.ndarray, tz: str) -> np.ndarray:
+    """Wall-clock microseconds in `tz` -> UTC instants (int64, NAT kept). A time that a DST change
+    repeats is read as its first occurrence; one that a DST change skips moves forward past the gap."""
+    span = _year_span(us)
+    if span is None:
+        return us
+    fixed = fixed_offset_us(tz, *span)
+    if fixed is not None:
+        return np.where(us == NAT, NAT, us - fixed)
+    idx = pd.DatetimeIndex(np.where(us == NAT, np.int64(0), us).view("datetime64[us]"))
+    utc = idx.tz_localize(tz, ambiguous=np.ones(len(idx), dtype=bool), nonexistent="shift_forward").tz_convert("UTC")
+    out = utc.tz_localize(None).as_unit("us").asi8
+    return np.where(us == NAT, NAT, out)
+
+
+def utc_to_local(us: np.ndarray, tz: str) -> np.ndarray:
+    """UTC instants (int64 microseconds, NAT kept) -> wall-clock microseconds in `tz`."""
+    span = _year_span(us)
+    if span is None:
+        return us
+    fixed = fixed_offset_us(tz, *span)
+    if fixed is not None:
+        return np.where(us == NAT, NAT, us + fixed)
+    idx = pd.DatetimeIndex(np.where(us == NAT, np.int64(0), us).view("datetime64[us]"))
+    out = idx.tz_localize("UTC").tz_convert(tz).tz_localize(None).as_unit("us").asi8
+    return np.where(us == NAT, NAT, out)
+
+
+def local_days(us: np.ndarray, tz: str) -> np.ndarray:
+    """The local day (days since 1970-01-01 in `tz`) of UTC instants; NAT stays NAT."""
+    local = utc_to_local(us, tz)
+    return np.where(local == NAT, NAT, np.floor_divide(local, US_PER_DAY))
+
+
+def as_series(us: np.ndarray, index) -> pd.Series:
+    """int64 microseconds (NAT = missing) -> a datetime64[us] Series."""
+    return pd.Series(np.asarray(us, dtype="int64").view("datetime64[us]"), index=index)
+
+
+def micros(series: pd.Series) -> np.ndarray:
+    """A datetime64 Series -> int64 microseconds, NAT where missing."""
+    return series.to_numpy(dtype="datetime64[us]").view("int64")
+
+
+# --------------------------------------------------------------------------- dates and datetimes
+
+
+def _iso_micros(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ISO text -> (wall-clock or UTC microseconds, parsed mask, has-offset mask)."""
+    parts = _fullmatch(t.where(~too_long(t)), ISO)
+    us, valid = _civil_micros(parts)
+    offset = _offset_minutes(parts["z"])
+    has_offset = ~np.isnan(offset)
+    valid &= ~np.isinf(offset)
+    us = us - np.where(has_offset & valid, offset, 0) * 60e6
+    return us, valid, has_offset
+
+
+def _format_micros(t: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text in a strftime `fmt` -> (microseconds, parsed mask, has-offset mask). With %z in the
+    format the offsets are applied; without it, a time and an offset after the part `fmt` reads
+    (`31/05/2024 20:00 +00:00` with `%d/%m/%Y`) are read too."""
+    t = t.where(~too_long(t))
+    if "%z" in fmt or "%Z" in fmt:
+        parsed = pd.to_datetime(t, format=fmt, errors="coerce", utc=True)
+        us = _strptime_fallback(t, parsed.dt.tz_localize(None), fmt, aware=True)
+        return us, us != NAT, us != NAT
+    direct = _strptime_fallback(t, pd.to_datetime(t, format=fmt, errors="coerce"), fmt, aware=False)
+    parsed_ok = direct != NAT
+    us = direct.astype("float64")
+    has_offset = np.zeros(len(t), dtype=bool)
+    rest = t.where(~parsed_ok)
+    if rest.notna().any():  # a time (and offset) after the date: read the date part, then the suffix
+        # the suffix starts at the last `T` or space followed by a digit and a colon within three characters
+        split = rest.str.extract(r"^(?P<day>.*?)(?P<tail>[T ]\d{1,2}:\d{2}.*)\Z")
+        day = _strptime_fallback(split["day"], pd.to_datetime(split["day"], format=fmt, errors="coerce"), fmt, aware=False)
+        tail = _fullmatch(split["tail"], TIME_SUFFIX)
+        got = (day != NAT) & tail["h"].notna().to_numpy()
+        tail = tail.assign(y="1970", mo="01", d="01")
+        clock, clock_ok = _civil_micros(tail, tail["ampm"])
+        offset = _offset_minutes(tail["z"])
+        ok = got & clock_ok & ~np.isinf(offset)
+        with_offset = ok & ~np.isnan(offset)
+        value = day.astype("float64") + clock - np.where(with_offset, offset, 0) * 60e6
+        us = np.where(ok, value, us)
+        parsed_ok |= ok
+        has_offset |= with_offset
+    return np.where(parsed_ok, us, np.nan).astype("float64"), parsed_ok, has_offset
+
+
+def _strptime_fallback(text: pd.Series, parsed: pd.Series, fmt: str, aware: bool) -> np.ndarray:
+    """pandas' strict parse as int64 microseconds; values it could not hold (pandas 2 stops at 2262)
+    are parsed once per distinct value with datetime.strptime, which holds any year to 9999."""
+    out = parsed.to_numpy(dtype="datetime64[us]").view("int64").copy() if len(parsed) else np.empty(0, "int64")
+    missing = (out == NAT) & text.notna().to_numpy()
+    if not missing.any():
+        return out
+    distinct = {}
+    for value in pd.unique(text[missing]):
+        try:
+            dt = datetime.strptime(value, fmt)
+        except (ValueError, TypeError):
+            continue
+        if aware and dt.tzinfo is not None:
+            dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        distinct[value] = int((np.datetime64(dt, "us") - np.datetime64(0, "us")).astype("int64"))
+    if distinct:
+        found = text[missing].map(distinct).to_numpy(dtype="float64", na_value=np.nan)
+        idx = np.flatnonzero(missing)
+        ok = ~np.isnan(found)
+        out[idx[ok]] = found[ok].astype("int64")
+    return out
+
+
+def parse_datetimes(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
+    """Datetime column -> UTC instants (datetime64[us]); NaT where empty or unparseable."""
+    t = s.str.strip()
+    us, ok, has_offset = _format_micros(t, fmt) if fmt else _iso_micros(t)
+    ok &= ~np.isnan(us)
+    wall = np.where(ok & ~has_offset, us, np.nan)
+    utc = np.where(ok & has_offset, us, np.nan)
+    naive = np.where(np.isnan(wall), NAT, np.nan_to_num(wall)).astype("int64")
+    converted = local_to_utc(naive, tz)
+    out = np.where(~np.isnan(utc), np.nan_to_num(utc).astype("int64"), converted)
+    return as_series(_in_range(out), s.index)
+
+
+def parse_dates(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
+    """Date column -> local days (datetime64[us] at midnight); a datetime with an offset is converted
+    to `tz` before its day is taken, a naive one is already local."""
+    t = s.str.strip()
+    us, ok, has_offset = _format_micros(t, fmt) if fmt else _iso_micros(t)
+    ok &= ~np.isnan(us)
+    value = np.where(ok, np.nan_to_num(us), 0).astype("int64")
+    if (ok & has_offset).any():
+        value = np.where(ok & has_offset, utc_to_local(np.where(ok & has_offset, value, NAT), tz), value)
+    days = np.where(ok, np.floor_divide(value, US_PER_DAY), NAT)
+    out = np.where(days == NAT, NAT, days * US_PER_DAY)
+    return as_series(_in_range(out), s.index)
+
+
+_MIN_US = int((np.datetime64("0001-01-01", "us") - np.datetime64(0, "us")).astype("int64"))
+_MAX_US = int((np.datetime64("10000-01-01", "us") - np.datetime64(0, "us")).astype("int64"))
+
+
+def _in_range(us: np.ndarray) -> np.ndarray:
+    """Instants outside years 1..9999 (after a time zone shift) are not values."""
+    return np.where((us >= _MIN_US) & (us < _MAX_US), us, NAT)
+
+
+# --------------------------------------------------------------------------- Arrow's fast path
+
+
+def fast_naive_to_utc(values: pd.Series, tz: str) -> pd.Series:
+    """A datetime column Arrow parsed (naive wall-clock time) -> UTC instants."""
+    us = micros(values)
+    return as_series(_in_range(local_to_utc(us, tz)), values.index)
