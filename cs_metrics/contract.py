@@ -155,6 +155,7 @@ TABLES: dict[str, Table] = {
             ("month", "text", True),
             ("category", "text"),
             ("amount", "money", True),
+            open_columns=True,  # a segment column (region, plan ...) splits the costs for --by
         ),
     )
 }

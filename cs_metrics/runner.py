@@ -6,6 +6,7 @@ load.Dataset) so that metrics never do."""
 from __future__ import annotations
 
 import functools
+import inspect
 
 import pandas as pd
 
@@ -70,19 +71,42 @@ def segment_of(ds: Dataset, by: str) -> pd.Series:
 
 
 def segments(func, frames, period, cfg, ds, by) -> list[dict]:
-    """Run `func` once per value of the customer attribute `by`."""
+    """Run `func` once per value of the customer attribute `by`; the segments add up to the total.
+
+    A table with customer ids is split by the customers' segment. A table without (costs) is split
+    by its own column of the same name when it has one; otherwise the metric is told (`segment_by`)
+    and says the figure is not broken down that way. A metric that takes `within` (health) is
+    computed once over everyone and each segment keeps its own customers' part of that result."""
     seg_of = segment_of(ds, by)
+    params = inspect.signature(getattr(func, "func", func)).parameters
     labels: dict[str, pd.Series] = {}
     values = set(seg_of.unique())
     for table, frame in frames.items():
-        if "customer_id" in frame:  # tables without customers (costs) go whole to every segment
+        if "customer_id" in frame:
             labels[table] = frame["customer_id"].map(seg_of).fillna(NO_SEGMENT)
             values |= set(labels[table].unique())
+        elif table in ("costs",):
+            frame = frames[table] = _with_column(ds, table, frame, by)
+            if by in frame:
+                labels[table] = frame[by].fillna(NO_SEGMENT)
+    extra = {"segment_by": by} if "segment_by" in params else {}
     segments = []
     for value in sorted(values, key=lambda v: (v == NO_SEGMENT, str(v))):
-        part = {t: (f.loc[labels[t] == value] if t in labels else f) for t, f in frames.items()}
-        if value == NO_SEGMENT and not any(len(part[t]) for t in labels):
+        if "within" in params:
+            part = frames
+            extra["within"] = lambda ids, value=value: (pd.Series(ids).map(seg_of).fillna(NO_SEGMENT) == value).to_numpy()
+        else:
+            part = {t: (f.loc[(labels[t] == value).to_numpy()] if t in labels else f) for t, f in frames.items()}
+        customer_tables = [t for t in labels if "customer_id" in frames[t]]
+        if value == NO_SEGMENT and not any((labels[t] == value).any() for t in customer_tables):
             continue
-        r = func(part, period, cfg)
+        r = func(part, period, cfg, **extra)
         segments.append({"segment": value, "value": r.value, "details": r.details, "warnings": r.warnings})
     return segments
+
+
+def _with_column(ds: Dataset, table: str, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The table with `column` too when its file has one (read once more only if needed)."""
+    if column in frame or not ds.exists(table, column):
+        return frame
+    return ds.table(table, optional=[column])

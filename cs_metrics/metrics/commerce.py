@@ -231,7 +231,7 @@ def _clv_subscription(subs: pd.DataFrame, period: Period, cfg: Config, life: dic
 # --------------------------------------------------------------------------- CRC
 
 
-def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, segment_by: str | None = None) -> MetricResult:
     """Customer retention cost, money: retention costs of P / active customers in P.
 
     Costs of P = the full cost of every calendar month that overlaps P (a period from 05-20 to
@@ -240,7 +240,10 @@ def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     YYYY-MM, `category`, `amount`; every category of the overlapping months is summed; a row
     whose month is not YYYY-MM is left out and counted). Active customers follow the config's
     `active_customer` (paying, events or invoiced).
-    Undefined when a month of P has no cost figure (named in the warning) or no customer is active."""
+    Undefined when a month of P has no cost figure (named in the warning) or no customer is active.
+    `segment_by` (set for a segment of `--by`): the costs must be broken down by that column of
+    costs.csv (the caller keeps the segment's rows); costs from the config, or a costs.csv without
+    that column, cannot be split, so a segment's CRC is undefined rather than charged the whole cost."""
     opt = cfg.metrics.crc
     months = _month_labels(period)
     filtered: dict = {}
@@ -260,13 +263,17 @@ def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     missing = [m for m in months if m not in present]
     active = len(active_customers(frames, period, cfg))
     value = None
-    if missing:
+    unsplit = segment_by is not None and (source != "costs.csv" or segment_by not in frames["costs"])
+    if unsplit:
+        where = source if source != "costs.csv" else f"costs.csv has no '{segment_by}' column"
+        warnings.insert(0, f"CRC per {segment_by} is undefined: the retention costs are not broken down by {segment_by} ({where})")
+    elif missing:
         warnings.insert(0, f"CRC is undefined: no retention cost for {', '.join(missing)} (from {source})")
     else:
         value, why = safe_ratio(_money(costs_units), active, what="CRC (no active customer in the period)")
         warnings[:0] = [why] if why else []
     details = {
-        "retention_costs": None if missing else _money(costs_units),
+        "retention_costs": None if (missing or unsplit) else _money(costs_units),
         "active_customers": active,
         "months_counted": len(present),
         "cost_source": source,

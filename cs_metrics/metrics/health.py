@@ -320,7 +320,12 @@ def _reasons(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def health(
-    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, customer: str | None = None, backtest: bool = False
+    frames: dict[str, pd.DataFrame],
+    period: Period,
+    cfg: Config,
+    customer: str | None = None,
+    backtest: bool = False,
+    within=None,
 ) -> MetricResult:
     """Customer health, a score 0..100 (unit score); `backtest` gives the lift of the poor class (ratio).
 
@@ -355,6 +360,11 @@ def health(
     `customer`: rows become that customer's components (component, score, weight) and the value its
     score; an id the data does not know, or one not paying at the closing snapshot, is a UsageError.
 
+    `within` (a segment of `--by`): a function of customer ids -> a mask of those in the segment.
+    Every customer is scored once, against everyone (percentile ranks, quartile cuts); the result
+    then keeps the segment's customers, so a customer has the same score and class in its segment
+    as in the total.
+
     `backtest`: scores every customer as of `end - backtest_horizon_days` (same computation, with that
     day as the end), then per class: customers, churned (paying at the scoring date, not paying at
     `end`), churn_rate_pct (with its 95 % interval) and lift (class churn rate / average churn rate).
@@ -364,12 +374,25 @@ def health(
     if backtest and customer is not None:
         raise UsageError("--backtest and --customer cannot be combined", "Run them separately")
     if backtest:
-        return _backtest(frames, period, cfg)
+        return _backtest(frames, period, cfg, within)
     s = score_customers(frames, period.end, cfg)
+    if within is not None:
+        s = _keep(s, within(s.customers))
     names = _names(frames, s.customers)
     if customer is not None:
         return _one_customer(frames, period, cfg, s, names, customer)
     return _all_customers(period, cfg, s, names)
+
+
+def _keep(s: Scores, mask: np.ndarray) -> Scores:
+    """The scores of some customers only (scored against everyone before)."""
+    from dataclasses import replace
+
+    mask = np.asarray(mask, dtype=bool)
+    return replace(
+        s, customers=s.customers[mask], mrr=s.mrr[mask], values=s.values[mask], score=s.score[mask],
+        klass=s.klass[mask], reason=s.reason[mask],
+    )  # fmt: skip
 
 
 def _names(frames: dict[str, pd.DataFrame], customers: pd.Index) -> np.ndarray | None:
@@ -506,11 +529,13 @@ def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, custome
     )
 
 
-def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, within=None) -> MetricResult:
     opt = cfg.metrics.health
     horizon = opt.backtest_horizon_days
     scored_on = period.end - timedelta(days=horizon)
     s = score_customers(frames, scored_on, cfg)
+    if within is not None:
+        s = _keep(s, within(s.customers))
     # churned: one row = a customer paying at the scoring date and not paying at the end of the period
     ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [period.end])
     churned = ~s.customers.isin(ids[grid[:, 0] > 0])
