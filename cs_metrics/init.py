@@ -478,12 +478,17 @@ def _header_hits(text: str) -> int:
 
 
 def detect_encoding(raw: bytes, complete: bool = True) -> tuple[str, str]:
-    """(encoding, decoded text) of a sample: utf-8-sig, else cp874 or gb18030, else latin-1.
+    """(encoding, decoded text) of a sample: UTF-16 with a BOM, utf-8-sig, else cp874 or gb18030,
+    else cp1252 when bytes 0x80-0x9F occur (they are smart quotes and dashes there), else latin-1.
 
     cp874 and gb18030 both decode many byte strings of the other: the one whose header names
     are known synonyms wins, then the one whose text reads as real Thai / Chinese; a tie keeps
     the listed order (cp874 first).
     """
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text": UTF-16 with a BOM
+        text = _decode(raw, "utf-16", complete)
+        if text is not None:
+            return "utf-16", text
     text = _decode(raw, "utf-8-sig", complete)
     if text is not None:
         return "utf-8-sig", text
@@ -499,6 +504,10 @@ def detect_encoding(raw: bytes, complete: bool = True) -> tuple[str, str]:
     ranked.sort(reverse=True)
     if ranked and (ranked[0][0][0] > 0 or ranked[0][0][1]):
         return ranked[0][1], ranked[0][2]
+    if any(0x80 <= b <= 0x9F for b in raw):  # control characters in latin-1, smart quotes and € in cp1252
+        text = _decode(raw, "cp1252", complete)
+        if text is not None:
+            return "cp1252", text
     return "latin-1", raw.decode("latin-1")
 
 

@@ -479,3 +479,23 @@ def test_date_format_is_proposed_when_a_few_sampled_dates_are_impossible():
     # 1 of 2 is not enough: the format is left to the user
     fmt, notes = detect_date_format(["01/01/2024", "31/02/2024"])
     assert fmt is None and notes[-1].startswith("TODO")
+
+
+def test_detect_encoding_of_excel_unicode_text():
+    # Excel's "Unicode text" is UTF-16 with a BOM; read as latin-1 every header would be full of NULs
+    raw = "Customer ID\tName\nC1\tสมชาย\n".encode("utf-16")
+    found, text = init.detect_encoding(raw)
+    assert found == "utf-16" and text.startswith("Customer ID\tName")
+
+
+def test_detect_encoding_prefers_cp1252_for_smart_quotes():
+    raw = "name,comment\nAcme,\u201cgreat\u201d \u2013 thanks\n".encode("cp1252")
+    found, text = init.detect_encoding(raw)
+    assert found == "cp1252" and "\u201cgreat\u201d \u2013" in text
+
+
+def test_init_proposes_utf16_for_a_utf16_export(tmp_path):
+    (tmp_path / "customers.txt").write_bytes("Customer ID\tCompany Name\nC1\tAcme\n".encode("utf-16"))
+    proposals = propose(tmp_path)
+    assert proposals[0].encoding == "utf-16" and proposals[0].delimiter == "\t"
+    assert proposals[0].columns["customer_id"] == "Customer ID"

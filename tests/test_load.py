@@ -1129,3 +1129,88 @@ def test_dataset_reads_the_union_of_columns(tmp_path):
     assert list(second.columns) == ["customer_id", "plan", "region"]
     assert ds.table("customers", optional=["plan"]) is second  # cached
     assert ds.reports["customers"].read == 2
+
+
+# --------------------------------------------------------------------------- 19. hostile and huge files
+
+
+def test_multiline_values_in_a_large_file_of_any_table(tmp_path):
+    # Every table allows quoted line breaks, also past Arrow's first 1 MiB block.
+    rows = [f"C{i},Company {i},{'x' * 40}" for i in range(40_000)]  # ~2 MB
+    rows[30_000] = 'C30000,"Two\nline name",y'
+    frame, rep = load(tmp_path, "customers", lines("customer_id,name,note", *rows), optional=["name"])
+    assert rep.read == 40_000 and rep.used == 40_000
+    assert frame.loc[frame["customer_id"] == "C30000", "name"].item() == "Two\nline name"
+
+
+def test_a_field_larger_than_arrows_block_is_read(tmp_path):
+    big = "word " * 600_000  # 3 MB in one quoted comment
+    text = lines("response_id,responded_at,survey,score,comment", "R1,2024-05-02,nps,9,ok", f'R2,2024-05-02,nps,7,"{big}"', "R3,2024-05-03,nps,10,")
+    frame, rep = load(tmp_path, "surveys", text, optional=["comment"])
+    assert rep.used == 3 and len(frame.loc[1, "comment"]) == len(big)
+
+
+def test_duplicate_header_names_are_refused_when_used(tmp_path):
+    text = lines("invoice_id,customer_id,issued_at,amount,Amount", "I1,C1,2024-05-01,10,20")
+    with pytest.raises(DataError) as exc:
+        load(tmp_path, "invoices", text)
+    assert "invoices.csv has 2 columns named 'amount' (columns 4, 5), so 'amount' is ambiguous" in str(exc.value)
+
+
+def test_duplicate_header_names_not_used_are_harmless(tmp_path):
+    text = lines("invoice_id,customer_id,issued_at,amount,note,note", "I1,C1,2024-05-01,10,a,b")
+    frame, rep = load(tmp_path, "invoices", text)
+    assert rep.used == 1
+
+
+def test_a_header_only_file_without_a_final_newline_has_no_rows(tmp_path):
+    frame, rep = load(tmp_path, "invoices", "invoice_id,customer_id,issued_at,amount")
+    assert len(frame) == 0 and rep.read == 0
+
+
+def test_a_utf16_le_bom_is_dropped_from_the_first_header(tmp_path):
+    text = "\ufeffcustomer_id\tname\nC1\tสมชาย\n"
+    put(tmp_path, "customers.csv", text.encode("utf-16-le"))
+    cfg = config(tmp_path, {"customers": {"encoding": "utf-16-le", "delimiter": "\t"}})
+    frame, _ = read_table(cfg, "customers", optional=["name"])
+    assert frame["customer_id"].tolist() == ["C1"] and frame["name"].tolist() == ["สมชาย"]
+
+
+def test_utf16_with_a_bom_as_excel_writes_it(tmp_path):
+    put(tmp_path, "customers.csv", "customer_id\tname\nC1\t张伟\n".encode("utf-16"))
+    cfg = config(tmp_path, {"customers": {"encoding": "utf-16", "delimiter": "\t"}})
+    frame, _ = read_table(cfg, "customers", optional=["name"])
+    assert frame["name"].tolist() == ["张伟"]
+
+
+def test_the_wrong_utf16_encoding_on_a_utf8_file_is_one_data_error(tmp_path):
+    put(tmp_path, "invoices.csv", lines("invoice_id,customer_id,issued_at,amount", "I1,C1,2024-05-01,10"))
+    cfg = config(tmp_path, {"invoices": {"encoding": "utf-16"}})
+    with pytest.raises(DataError):
+        read_table(cfg, "invoices")
+
+
+def test_the_filtered_line_caps_the_labels_it_lists(tmp_path):
+    statuses = [f"s{i}" for i in range(12)]
+    text = lines("invoice_id,customer_id,issued_at,amount,status", *(f"I{i},C1,2024-05-01,10,{st}" for i, st in enumerate(statuses)))
+    _, rep = load(tmp_path, "invoices", text, {"exclude_status": statuses})
+    summary = rep.summary()
+    assert "12 filtered (status s0: 1; " in summary and "; ... and 4 more)" in summary
+
+
+def test_a_read_failing_part_way_always_exits_3(tmp_path):
+    # Invalid UTF-8 deep in a large file makes Arrow fail part way through; two runs at once, several
+    # times: every run must end as a data error (exit 3), never an abort (exit 134).
+    import subprocess
+    import sys
+
+    body = "".join(f"R{i},2024-05-02,nps,{i % 11},comment {i}\n" for i in range(60_000))
+    (tmp_path / "surveys.csv").write_bytes(b"response_id,responded_at,survey,score,comment\n" + body.encode() + b"R,2024-05-02,\xff\xfe,5,x\n" + body.encode())
+    cmd = [sys.executable, "-m", "cs_metrics", "nps", "--data", str(tmp_path), "-p", "2024-05", "-q"]
+    codes = []
+    for _ in range(2):
+        procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+        codes += [p.wait() for p in procs]
+        for p in procs:
+            p.stderr.close()
+    assert codes == [3] * 4

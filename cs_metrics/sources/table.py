@@ -310,10 +310,12 @@ def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, c
                 parsed = arr.to_pandas().astype("datetime64[us]")
                 if spec.type == "date":
                     parsed = parsed.dt.floor("D")
-                else:
+                else:  # wall-clock time in the zone -> an instant; one that leaves years 1..9999 is no value
                     parsed = values.fast_naive_to_utc(parsed, cfg.timezone)
+            empty = pc.is_null(arr).to_numpy(zero_copy_only=False)
+            rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, src)})")
             if spec.required:
-                rows.reject(parsed.isna().to_numpy(), f"empty {col}")
+                rows.reject(empty, f"empty {col}")
             frame[col] = parsed
             continue
         if spec is not None and spec.type == "id":

@@ -137,7 +137,8 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
 
 def _split_decimal(num: pd.Series, point: str, grouped: re.Pattern) -> np.ndarray:
     """Whether each number is `<grouped integer part>[<point><digits>]`, checked without backtracking."""
-    head, sep, tail = (num.str.rpartition(point)[i] for i in range(3))
+    parts = num.fillna("").str.rpartition(point)
+    head, sep, tail = parts[0], parts[1], parts[2]
     whole = head.where(sep == point, tail)
     frac = tail.where(sep == point, "")
     ok = whole.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
@@ -205,39 +206,46 @@ def _civil_micros(parts: pd.DataFrame, ampm: pd.Series | None = None) -> tuple[n
 
 
 @lru_cache(maxsize=64)
-def fixed_offset_us(tz: str, lo_year: int, hi_year: int) -> int | None:
-    """The zone's offset in microseconds when it is the same on every day of [lo_year, hi_year], else None."""
+def fixed_offset_us(tz: str, years: tuple[int, ...]) -> int | None:
+    """The zone's offset in microseconds when it is the same on every day of the given years, else None."""
     from zoneinfo import ZoneInfo
 
     if tz.upper() in ("UTC", "ETC/UTC", "GMT"):
         return 0
     zone = ZoneInfo(tz)
-    day = datetime(lo_year, 1, 1, 12, tzinfo=timezone.utc)
-    end = datetime(hi_year, 12, 31, 12, tzinfo=timezone.utc)
-    first = day.astimezone(zone).utcoffset()
-    while day <= end:  # a zone changes its offset at most a few times a year; daily probes see every change
-        if day.astimezone(zone).utcoffset() != first:
-            return None
-        day += timedelta(days=1)
-    return int(first.total_seconds() * 1_000_000)
+    first = None
+    for year in years:  # a zone changes its offset at most a few times a year; daily probes see every change
+        day = datetime(year, 1, 1, 12, tzinfo=timezone.utc)
+        for _ in range(366 if year < 9999 else 364):
+            offset = day.astimezone(zone).utcoffset()
+            if first is None:
+                first = offset
+            elif offset != first:
+                return None
+            day += timedelta(days=1)
+            if day.year != year:
+                break
+    return None if first is None else int(first.total_seconds() * 1_000_000)
 
 
-def _year_span(us: np.ndarray) -> tuple[int, int] | None:
+def _years(us: np.ndarray) -> tuple[int, ...]:
+    """The distinct years (UTC) of the known instants, and the years around them."""
     known = us[us != NAT]
     if not len(known):
-        return None
-    lo, hi = int(known.min()), int(known.max())
-    to_year = lambda v: int(np.datetime64(v, "us").astype("datetime64[Y]").astype("int64")) + 1970  # noqa: E731
-    return max(1, to_year(lo) - 1), min(9999, to_year(hi) + 1)
+        return ()
+    year = known.view("datetime64[us]").astype("datetime64[Y]").astype("int64") + 1970
+    present = np.flatnonzero(np.bincount(np.clip(year, 1, 9999), minlength=10000))
+    around = np.unique(np.clip(np.concatenate([present - 1, present, present + 1]), 1, 9999))
+    return tuple(int(y) for y in around)
 
 
 def local_to_utc(us: np.ndarray, tz: str) -> np.ndarray:
     """Wall-clock microseconds in `tz` -> UTC instants (int64, NAT kept). A time that a DST change
     repeats is read as its first occurrence; one that a DST change skips moves forward past the gap."""
-    span = _year_span(us)
-    if span is None:
+    years = _years(us)
+    if not years:
         return us
-    fixed = fixed_offset_us(tz, *span)
+    fixed = fixed_offset_us(tz, years)
     if fixed is not None:
         return np.where(us == NAT, NAT, us - fixed)
     idx = pd.DatetimeIndex(np.where(us == NAT, np.int64(0), us).view("datetime64[us]"))
@@ -248,10 +256,10 @@ def local_to_utc(us: np.ndarray, tz: str) -> np.ndarray:
 
 def utc_to_local(us: np.ndarray, tz: str) -> np.ndarray:
     """UTC instants (int64 microseconds, NAT kept) -> wall-clock microseconds in `tz`."""
-    span = _year_span(us)
-    if span is None:
+    years = _years(us)
+    if not years:
         return us
-    fixed = fixed_offset_us(tz, *span)
+    fixed = fixed_offset_us(tz, years)
     if fixed is not None:
         return np.where(us == NAT, NAT, us + fixed)
     idx = pd.DatetimeIndex(np.where(us == NAT, np.int64(0), us).view("datetime64[us]"))
