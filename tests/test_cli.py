@@ -525,9 +525,14 @@ def test_explain_in_table_prints_the_formula(data):
 
 
 def test_explain_in_markdown_prints_definition_and_formula(data):
-    doc = as_json(*mrr_may(data), "--explain")
+    # May by hand (see test_csv_is_the_default...): opening 350, new 120, expansion 30, churn 200, closing 300
     out = ok(*mrr_may(data), "--format", "markdown", "--explain").stdout
-    assert doc["formula"] in out and doc["definition"] in out
+    assert (
+        "**Formula.** opening 350.00 + new 120.00 + reactivation 0.00 + expansion 30.00 - contraction 0.00 "
+        "- churn 200.00 = closing 300.00"
+    ) in out
+    assert "**Definition.** MRR on a day = sum of the monthly recurring revenue of non-trial subscription rows" in out
+    assert "Closing MRR is taken at the end of 2024-05-31, opening at the end of 2024-04-30" in out
 
 
 def test_explain_with_csv_keeps_stdout_pure_csv(data):

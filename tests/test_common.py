@@ -40,11 +40,61 @@ METRICS = sorted(REGISTRY.values(), key=lambda s: s.name)
 ids = [s.name for s in METRICS]
 
 
-@pytest.mark.parametrize("spec", METRICS, ids=ids)
-def test_sample_data_gives_a_defined_value(spec):
-    r = run(spec, frames_for(spec))
-    assert r.value is not None and r.unit == spec.unit
-    to_json(r)  # every value is JSON-serialisable
+def test_every_metric_has_the_same_value_alone_in_report_and_in_check():
+    """A metric's value must not depend on the command that computes it (each with its own read)."""
+    from cs_metrics.check import evaluate
+    from cs_metrics.config import AlertRule
+    from cs_metrics.report import build
+    from cs_metrics.runner import run as run_metric
+
+    alone = {name: run_metric(spec, CFG, PERIOD)[0] for name, spec in REGISTRY.items()}
+    report = {e.spec.name: e.result for e in build(CFG, PERIOD, previous=False).entries}
+    rules = [AlertRule(metric=name, above=1e18) for name in REGISTRY]
+    checked, _ = evaluate(CFG.model_copy(update={"alerts": rules}), PERIOD)
+    in_check = {row["metric"]: row["value"] for row in checked.rows if row["segment"] == "total"}
+    assert set(report) == set(in_check) == set(REGISTRY)
+    for name, result in alone.items():
+        assert report[name].value == result.value, name
+        assert in_check[name] == result.value, name
+        assert result.unit == REGISTRY[name].unit
+        to_json(result)  # every value is JSON-serialisable
+
+
+def test_sample_data_values_match_an_independent_computation():
+    """A few headline numbers of 2026-Q3 recomputed from the CSV files with the csv module alone."""
+    import csv
+    from datetime import date
+
+    def rows(name):
+        with open(ROOT / "sample_data" / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    rate = {"USD": 1.0, "THB": 0.028, "CNY": 0.14}
+    start, end = date(2026, 7, 1), date(2026, 9, 30)
+
+    def mrr_on(day):  # non-trial rows active at the end of `day`, per customer
+        out = {}
+        for r in rows("subscriptions"):
+            if r["is_trial"] == "true":
+                continue
+            began = date.fromisoformat(r["started_at"])
+            ended = date.fromisoformat(r["ended_at"]) if r["ended_at"] else date.max
+            if began <= day < ended:
+                # each converted amount is rounded to 1/10,000 of the base currency (README: Currencies)
+                out[r["customer_id"]] = out.get(r["customer_id"], 0) + round(float(r["mrr"]) * rate[r["currency"]], 4)
+        return out
+
+    opening, closing = mrr_on(date(2026, 6, 30)), mrr_on(end)
+    got = {name: run(REGISTRY[name], frames_for(REGISTRY[name])) for name in ("mrr", "churn", "nps", "tickets")}
+    assert got["mrr"].value == pytest.approx(sum(closing.values()), abs=1e-6)
+    starting = {c for c, v in opening.items() if v > 0}
+    lost = {c for c in starting if closing.get(c, 0) <= 0}
+    assert got["churn"].value == pytest.approx(len(lost) / len(starting) * 100)
+    scores = [int(r["score"]) for r in rows("surveys") if r["survey"] == "nps" and start <= date.fromisoformat(r["responded_at"]) <= end]
+    nps = (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores) * 100
+    assert got["nps"].value == pytest.approx(nps)
+    created = [r for r in rows("tickets") if start <= date.fromisoformat(r["created_at"][:10]) <= end]  # naive = Bangkok time
+    assert got["tickets"].value == len(created)
 
 
 @pytest.mark.parametrize("spec", METRICS, ids=ids)

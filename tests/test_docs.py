@@ -63,3 +63,19 @@ def test_config_example_documents_every_top_level_and_metric_key():
     for metric, field in MetricsConfig.model_fields.items():
         for key in field.annotation.model_fields:
             assert re.search(rf"^\s+{key}:", text, re.M), f"metrics.{metric}.{key}"
+
+
+def test_readme_and_explain_say_the_same_for_the_ticket_medians_and_revenue_arpu(tmp_path):
+    # One definition in code, --explain and the README: the medians are over the tickets created in
+    # the period that got a first response / were resolved by its end; revenue ARPU without
+    # subscriptions divides by the customers with a positive invoice issued in the period.
+    (tmp_path / "tickets.csv").write_text("ticket_id,customer_id,created_at,resolved_at\nT1,C1,2024-05-02 09:00,2024-05-02 11:00\n")
+    (tmp_path / "invoices.csv").write_text("invoice_id,customer_id,issued_at,amount\nI1,C1,2024-05-02,10\nI2,C2,2024-05-03,-5\n")
+    medians = "over the tickets created in the period that got a first response / were resolved by"
+    buyers = "the distinct customers with a positive invoice issued in the period"
+    tickets = json.loads(CliRunner().invoke(app, ["tickets", "--data", str(tmp_path), "-p", "2024-05", "-f", "json", "--explain"]).stdout)
+    arpu = json.loads(CliRunner().invoke(app, ["arpu", "--data", str(tmp_path), "-p", "2024-05", "-f", "json", "--explain"]).stdout)
+    flat = " ".join(README.split())
+    assert medians in tickets["definition"] and medians in flat
+    assert buyers in arpu["definition"] and buyers in flat
+    assert arpu["value"] == 5.0  # (10 - 5) / 1 customer with a positive invoice (C2 only has a credit note)

@@ -318,19 +318,20 @@ def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, c
                 rows.reject(empty, f"empty {col}")
             frame[col] = parsed
             continue
-        if spec is not None and spec.type == "id":
-            text = pc.utf8_trim_whitespace(arr).to_pandas()  # ids lose surrounding white space in Arrow
-            empty = (text == "").to_numpy()
+        trimmed = pc.utf8_trim_whitespace(arr)
+        empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        text = (trimmed if spec is not None and spec.type == "id" else arr).to_pandas()  # ids lose surrounding spaces
+        if empty.any():
+            missing = text.where(~empty)  # an empty cell is a missing value; text stays exactly as written
         else:
-            text = arr.to_pandas()
-            empty = (text.str.strip() == "").to_numpy()
+            missing = text
         if spec is None:  # customers' segment dimension
-            frame[col] = text.where(~empty)
+            frame[col] = missing
             continue
         if spec.required or (subs_value and col in ("mrr", "amount", "interval")):
             rows.reject(empty, f"empty {col}")
         if spec.type in ("id", "text"):
-            frame[col] = text.where(~empty)  # an empty cell is a missing value; text stays exactly as written
+            frame[col] = missing
             continue
         parsed = _parse_column(spec, text, src, cfg)
         long = values.too_long(text)

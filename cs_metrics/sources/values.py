@@ -210,7 +210,7 @@ def fixed_offset_us(tz: str, years: tuple[int, ...]) -> int | None:
     """The zone's offset in microseconds when it is the same on every day of the given years, else None."""
     from zoneinfo import ZoneInfo
 
-    if tz.upper() in ("UTC", "ETC/UTC", "GMT"):
+    if _is_utc(tz):
         return 0
     zone = ZoneInfo(tz)
     first = None
@@ -228,20 +228,30 @@ def fixed_offset_us(tz: str, years: tuple[int, ...]) -> int | None:
     return None if first is None else int(first.total_seconds() * 1_000_000)
 
 
+_US_PER_YEAR = 31_556_952_000_000  # a mean Gregorian year
+
+
 def _years(us: np.ndarray) -> tuple[int, ...]:
-    """The distinct years (UTC) of the known instants, and the years around them."""
+    """The years (UTC) of the known instants, each with its neighbours: a superset, found with one
+    division and a count (no calendar conversion of every value)."""
     known = us[us != NAT]
     if not len(known):
         return ()
-    year = known.view("datetime64[us]").astype("datetime64[Y]").astype("int64") + 1970
-    present = np.flatnonzero(np.bincount(np.clip(year, 1, 9999), minlength=10000))
+    approx = np.clip(known // _US_PER_YEAR + 1970, 1, 9999)
+    present = np.flatnonzero(np.bincount(approx - 1, minlength=9999)) + 1
     around = np.unique(np.clip(np.concatenate([present - 1, present, present + 1]), 1, 9999))
     return tuple(int(y) for y in around)
+
+
+def _is_utc(tz: str) -> bool:
+    return tz.upper() in ("UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z")
 
 
 def local_to_utc(us: np.ndarray, tz: str) -> np.ndarray:
     """Wall-clock microseconds in `tz` -> UTC instants (int64, NAT kept). A time that a DST change
     repeats is read as its first occurrence; one that a DST change skips moves forward past the gap."""
+    if _is_utc(tz):
+        return us
     years = _years(us)
     if not years:
         return us
@@ -256,6 +266,8 @@ def local_to_utc(us: np.ndarray, tz: str) -> np.ndarray:
 
 def utc_to_local(us: np.ndarray, tz: str) -> np.ndarray:
     """UTC instants (int64 microseconds, NAT kept) -> wall-clock microseconds in `tz`."""
+    if _is_utc(tz):
+        return us
     years = _years(us)
     if not years:
         return us
