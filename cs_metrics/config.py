@@ -226,6 +226,10 @@ class HealthConfig(_Model):
         return self
 
 
+class ConcentrationConfig(_Model):
+    top: int = Field(10, ge=1)  # the share of MRR held by the top N customers
+
+
 class MetricsConfig(_Model):
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
@@ -242,6 +246,7 @@ class MetricsConfig(_Model):
     tickets: TicketsConfig = Field(default_factory=TicketsConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    concentration: ConcentrationConfig = Field(default_factory=ConcentrationConfig)
 
     def scale(self, survey: str) -> tuple[float, float]:
         return getattr(self, survey).scale
