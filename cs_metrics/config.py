@@ -218,6 +218,8 @@ class HealthConfig(_Model):
     good_min: float = Field(70, ge=0, le=100)
     at_risk_min: float = Field(40, ge=0, le=100)
     backtest_horizon_days: int = Field(90, ge=1)
+    target_precision: float = Field(70, ge=0, le=100)  # the bar a backtest holds the poor class to, percent
+    target_recall: float = Field(60, ge=0, le=100)
 
     @model_validator(mode="after")
     def _ordered(self):
