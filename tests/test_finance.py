@@ -283,7 +283,7 @@ PLANS = [
 
 def plan_frame(rows=PLANS) -> pd.DataFrame:
     frame = subs(*[(r[0], r[1], r[2], r[3], *r[5:]) for r in rows])
-    frame["plan"] = pd.array([r[4] for r in rows], dtype="str")
+    frame["plan"] = pd.Series([r[4] for r in rows], dtype="str", index=frame.index)  # an empty cell stays missing
     return frame
 
 
