@@ -435,7 +435,9 @@ def _about(sh: _Sheet, period: Period, previous: Period, cfg: Config, difference
                    "where the one before closed. Customers the same way."),
         ("Retention", "The starting cohort S (customers paying at the opening snapshot) of each period and of the 12 "
                       "months to its end: its MRR at the opening and its expansion, contraction and churn to the "
-                      "closing, customer by customer (data); closing and retained MRR of S (formulas)."),
+                      "closing, customer by customer (data, or formulas on Bridge where it gives them: S's size and "
+                      "MRR are a period's opening, and over one step S moves as the step); closing and retained MRR "
+                      "of S (formulas)."),
         ("Metrics", "Each metric as a formula on Bridge and Retention: ARR = 12 x closing MRR, NRR = closing MRR of S / "
                     "opening MRR of S x 100, GRR = retained MRR of S / opening MRR of S x 100, churn = churned / "
                     "starting customers x 100, quick ratio = (new + reactivation + expansion) / (contraction + churn) ..."),
