@@ -114,7 +114,7 @@ def test_a_window_that_is_not_months_is_a_usage_error(bad):
 
 @pytest.fixture
 def data(tmp_path):
-    """TRAILING as CSV files (mrr in currency), with customers and their plans."""
+    """TRAILING as subscriptions.csv (mrr in currency)."""
     rows = ["subscription_id,customer_id,started_at,ended_at,mrr"]
     for r in TRAILING.itertuples():
         end = "" if pd.isna(r.ended_at) else r.ended_at.strftime("%Y-%m-%d")
