@@ -323,8 +323,11 @@ def report(
     run: Run,
     trend: Annotated[int, typer.Option("--trend", help="Add a sparkline over the last N periods (N >= 2).", min=0)] = 0,
     only: Annotated[Optional[str], typer.Option("--metrics", help="Only these metrics, comma-separated (default: every metric whose inputs exist).", show_default=False)] = None,
+    audit: Annotated[bool, typer.Option("--audit", help="With --output FILE.xlsx: the auditable revenue workbook instead (monthly MRR bridge as data, the revenue metrics as live formulas on it, a Checks sheet).")] = False,
 ) -> None:
     """Every metric whose inputs exist, beside the previous period and the change; the ones it cannot compute, with the reason."""
+    if audit:
+        return _audit(run, trend, only)
     from cs_metrics.report import build
     from cs_metrics.render_report import render_report
 
@@ -342,6 +345,19 @@ def report(
     problem = rep.problem()
     if problem:  # the report is written, and cron still hears that a feed is broken
         raise DataError(problem, "Run `cs-metrics validate` to see every table's rows and rejections")
+
+
+def _audit(run: Run, trend: int, only: str | None) -> None:
+    """report --audit: the revenue workbook with live formulas and its checks."""
+    given = [flag for flag, value in (("--by", run.by), ("--trend", trend), ("--metrics", only)) if value]
+    if given:
+        raise UsageError(f"--audit cannot be combined with {', '.join(given)}", "The audit workbook covers the revenue metrics of the totals")
+    if run.fmt != "xlsx":
+        raise UsageError("--audit writes an Excel workbook", "Give --output FILE.xlsx")
+    from cs_metrics.xlsx_audit import write_audit
+
+    _check_output_folder(run.output)
+    run.account(write_audit(run.output, run.cfg, run.period))
 
 
 def _metric_names(only: str | None) -> list[str] | None:

@@ -218,12 +218,18 @@ class HealthConfig(_Model):
     good_min: float = Field(70, ge=0, le=100)
     at_risk_min: float = Field(40, ge=0, le=100)
     backtest_horizon_days: int = Field(90, ge=1)
+    target_precision: float = Field(70, ge=0, le=100)  # the bar a backtest holds the poor class to, percent
+    target_recall: float = Field(60, ge=0, le=100)
 
     @model_validator(mode="after")
     def _ordered(self):
         if self.at_risk_min >= self.good_min:
             raise ValueError("at_risk_min must be below good_min")
         return self
+
+
+class ConcentrationConfig(_Model):
+    top: int = Field(10, ge=1)  # the share of MRR held by the top N customers
 
 
 class MetricsConfig(_Model):
@@ -242,6 +248,7 @@ class MetricsConfig(_Model):
     tickets: TicketsConfig = Field(default_factory=TicketsConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    concentration: ConcentrationConfig = Field(default_factory=ConcentrationConfig)
 
     def scale(self, survey: str) -> tuple[float, float]:
         return getattr(self, survey).scale

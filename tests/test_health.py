@@ -448,8 +448,9 @@ def test_backtest_poor_class_churns_more_than_average():
     r = health(bt_frames(), SEPT, bt_config(), backtest=True)
     assert r.unit == "ratio"
     assert r.value == pytest.approx(14 / 9)
-    rows = {row["class"]: row for row in r.rows}
-    assert [row["class"] for row in r.rows] == ["good", "at_risk", "poor", "all"]
+    classes = [row for row in r.rows if row["view"] == "class"]
+    rows = {row["group"]: row for row in classes}
+    assert [row["group"] for row in classes] == ["good", "at_risk", "poor", "all"]
     assert {k: (v["customers"], v["churned"]) for k, v in rows.items()} == {"good": (3, 1), "at_risk": (1, 0), "poor": (3, 2), "all": (7, 3)}
     assert rows["poor"]["churn_rate_pct"] == pytest.approx(200 / 3)
     assert rows["good"]["churn_rate_pct"] == pytest.approx(100 / 3)
@@ -558,7 +559,7 @@ def test_cli_backtest_json(data):
     assert doc["metric"] == "health" and doc["unit"] == "ratio"
     assert doc["value"] == pytest.approx(14 / 9)
     assert doc["details"]["scored_on"] == "2024-08-31" and doc["details"]["lift"] == pytest.approx(14 / 9)
-    assert [(r["class"], r["customers"], r["churned"]) for r in doc["rows"]] == [
+    assert [(r["group"], r["customers"], r["churned"]) for r in doc["rows"] if r["view"] == "class"] == [
         ("good", 3, 1),
         ("at_risk", 1, 0),
         ("poor", 3, 2),

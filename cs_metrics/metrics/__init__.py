@@ -71,6 +71,10 @@ _SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",
 _SUBS_TERMS = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "term_ends_at"))
 _INVOICES = Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "due_at", "quantity"))
 _ROWS = Option("--rows", "rows", False, "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status).")
+_WINDOW = Option(
+    "--window", "window", None,
+    "Trailing window: 12m measures from the snapshot 12 months before the period's end to its end (any 1m..120m).",
+)  # fmt: skip
 
 
 def active_inputs(cfg) -> list[Input]:
@@ -126,7 +130,10 @@ REGISTRY: dict[str, MetricSpec] = {
             "Closing MRR, ARR and the MRR movements (new, expansion, contraction, churn, reactivation).",
             True,
             lambda cfg, exists: [_SUBS_MRR],
-            options=(_ROWS,),
+            options=(
+                _ROWS,
+                Option("--matrix", "matrix", False, "List the customer x month MRR matrix: one row per customer, one column per month end (opening first)."),
+            ),
         ),
         MetricSpec(
             "churn",
@@ -135,7 +142,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Customer churn: share of customers paying at the start of the period not paying at its end.",
             False,
             _churn_inputs,
-            options=(_ROWS,),
+            options=(_ROWS, _WINDOW),
         ),
         MetricSpec(
             "nps",
@@ -250,7 +257,7 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [_SUBS_MRR],
             aliases=("nrr",),
-            options=(_ROWS,),
+            options=(_ROWS, _WINDOW),
         ),
         MetricSpec(
             "grr",
@@ -259,6 +266,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Gross revenue retention: starting customers' MRR kept, capped at each one's opening MRR, / their opening MRR x 100.",
             True,
             lambda cfg, exists: [_SUBS_MRR],
+            options=(_WINDOW,),
         ),
         MetricSpec(
             "revenue-churn",
@@ -283,6 +291,31 @@ REGISTRY: dict[str, MetricSpec] = {
             "Renewal rate: subscription terms ending in the period whose customer is still paying on the due day (+ grace days).",
             True,
             lambda cfg, exists: [_SUBS_TERMS],
+        ),
+        MetricSpec(
+            "quick-ratio",
+            "cs_metrics.metrics.finance:quick_ratio",
+            "ratio",
+            "Quick ratio: MRR gained (new + reactivation + expansion) / MRR lost (contraction + churn) in the period.",
+            True,
+            lambda cfg, exists: [_SUBS_MRR],
+        ),
+        MetricSpec(
+            "concentration",
+            "cs_metrics.metrics.finance:concentration",
+            "percent",
+            "Revenue concentration: share of closing MRR held by the top 10 customers and the top decile, and the HHI.",
+            False,
+            lambda cfg, exists: [_SUBS_MRR, Input("customers", ("customer_id",), ("name",), if_present=True)],
+            options=(Option("--rows", "rows", False, "List the top customers with their rank, MRR, share and cumulative share."),),
+        ),
+        MetricSpec(
+            "plan-migration",
+            "cs_metrics.metrics.finance:plan_migration",
+            "count",
+            "Plan migration: from-plan x to-plan matrix of customers and MRR between the opening and closing snapshots.",
+            None,
+            lambda cfg, exists: [Input("subscriptions", ("customer_id", "started_at", "mrr", "plan"), ("ended_at", "is_trial"))],
         ),
         MetricSpec(
             "clv",
@@ -361,7 +394,8 @@ REGISTRY: dict[str, MetricSpec] = {
 # Families, in the order of --help, report and the README.
 FAMILIES = {
     "Revenue": ("mrr", "arpu", "ndr", "grr", "revenue-churn", "revenue-growth", "renewal-rate", "clv", "crc", "dso",
-                "repeat-purchase", "return-rate", "conversion", "referrals"),
+                "repeat-purchase", "return-rate", "conversion", "referrals", "quick-ratio", "concentration",
+                "plan-migration"),
     "Customer retention": ("churn", "cohorts"),
     "Voice of the customer": ("nps", "csat", "ces", "feedback"),
     "Support": ("fcr", "tickets"),
@@ -397,6 +431,8 @@ SAMPLES = {
     "sessions": Sample("sessions", ("sessions",)),
     "usage": Sample("customers", ("active_customers",)),
     "health": Sample("customers", ("scored_customers", "customers")),
+    "concentration": Sample("customers", ("paying_customers",)),
+    "plan-migration": Sample("customers", ("opening_customers",)),
 }
 REGISTRY = {name: (dataclasses.replace(spec, sample=SAMPLES[name]) if name in SAMPLES and spec.sample is None else spec) for name, spec in REGISTRY.items()}
 

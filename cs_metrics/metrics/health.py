@@ -530,35 +530,65 @@ def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, custome
 
 
 def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, within=None) -> MetricResult:
+    from cs_metrics.metrics import backtest as bt
+
     opt = cfg.metrics.health
     horizon = opt.backtest_horizon_days
     scored_on = period.end - timedelta(days=horizon)
-    s = score_customers(frames, scored_on, cfg)
-    if within is not None:
-        s = _keep(s, within(s.customers))
+    scores: dict[date, Scores] = {}
+
+    def score_at(day: date) -> Scores:  # each date scored once (the checkpoints and horizons can meet)
+        if day not in scores:
+            scored = score_customers(frames, day, cfg)  # against everyone, then a --by segment keeps its own
+            scores[day] = scored if within is None else _keep(scored, within(scored.customers))
+        return scores[day]
+
+    s = score_at(scored_on)
     # churned: one row = a customer paying at the scoring date and not paying at the end of the period
-    ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [period.end])
-    churned = ~s.customers.isin(ids[grid[:, 0] > 0])
+    churned = bt.churned_by(frames, s.customers, period.end)
     has_class = pd.notna(s.klass)
     warnings = list(s.warnings)
     unscored = int((~has_class).sum())
     if unscored:
         warnings.append(f"{unscored} customers paying on {scored_on} had no data to score: left out of the backtest")
 
-    n_all, churned_all = int(has_class.sum()), int((churned & has_class).sum())
+    # from here on, one element = a customer with a class on the scoring date
+    klass, score, lost = s.klass[has_class], s.score[has_class], churned[has_class]
+    n_all, churned_all = int(has_class.sum()), int(lost.sum())
     average, interval, notes = rate(churned_all, n_all, what="average churn of the backtest")
     warnings += notes
     rows, details = [], {"scored_on": scored_on.isoformat(), "horizon_days": horizon}
     details.update({"customers": n_all, "churned_customers": churned_all, "average_churn_rate": average})
     for cls in CLASSES:
-        members = s.klass == cls
-        n, lost = int(members.sum()), int((churned & members).sum())
-        cls_rate, cls_interval, notes = rate(lost, n, what=f"churn of the {cls} class", population=f"{cls} customers")
+        row, notes = bt.group_row("class", cls, klass == cls, lost, average, cfg, predicts=cls == "poor")
         warnings += [w for w in notes if "undefined" not in w]  # an empty class is shown as n/a, not warned about
-        lift = safe_ratio(cls_rate, average)[0] if cls_rate is not None and average is not None else None
-        rows.append({"class": cls, "customers": n, "churned": lost, "churn_rate_pct": cls_rate, **cls_interval, "lift": lift})
-        details[f"{cls}_churn_rate"] = cls_rate
-    rows.append({"class": "all", "customers": n_all, "churned": churned_all, "churn_rate_pct": average, **interval, "lift": 1.0 if average else None})
+        rows.append(row)
+        details[f"{cls}_churn_rate"] = row["churn_rate_pct"]
+    rows.append(bt.group_row("class", "all", np.ones(n_all, dtype=bool), lost, average, cfg)[0])
+
+    # the poor class as a churn prediction: precision (its churn rate), recall, and how early it came
+    poor_row = rows[CLASSES.index("poor")]
+    lead = bt.lead_times(frames, period, cfg, scored_on, s.customers[has_class][lost], score_at)
+    flagged = ~np.isnan(lead)
+    median_lead = float(np.median(lead[flagged])) if flagged.any() else None
+    poor_row["median_lead_days"] = median_lead
+    poor_cut = s.cuts[0] if s.cuts is not None else opt.at_risk_min
+    rows += bt.threshold_rows(score, lost, average, cfg, poor_cut)
+    rows += bt.decile_rows(score, lost, average, cfg)
+    horizon_rows, bar = bt.horizon_rows(frames, period, cfg, score_at)
+    rows += horizon_rows
+    details.update(
+        {
+            "poor_precision_pct": poor_row["churn_rate_pct"],
+            "poor_recall_pct": poor_row["recall_pct"],
+            "churners_flagged": int(flagged.sum()),
+            "median_lead_days": median_lead,
+            "lead_checkpoint_days": bt.CHECKPOINT_DAYS,
+            "target_precision_pct": opt.target_precision,
+            "target_recall_pct": opt.target_recall,
+            **bar,
+        }
+    )
 
     poor = details["poor_churn_rate"]
     if poor is None:
@@ -581,13 +611,23 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
         definition=(
             f"Backtest of the health classes: every customer scored as of {scored_on} ({horizon} days before "
             f"{period.end}, metrics.health.backtest_horizon_days); churned = paying on {scored_on} and not paying "
-            f"at the end of {period.end}. Churn rate per class = churned / customers x 100; lift = class churn rate "
-            f"/ average churn rate over every customer with a class (above 1: the class churns more than average). "
+            f"at the end of {period.end}. Per group of scored customers: churn rate = churned / customers x 100 (for "
+            f"a group that predicts churn - the poor class, 'score < t' - this is its precision); recall = churned in "
+            f"the group / every churner x 100; lift = churn rate / average churn rate over every customer with a class "
+            f"(above 1: the group churns more than average). Views: the classes; thresholds t = 10..90 and the poor "
+            f"class's cut; deciles of the score (lowest first; tied scores share a decile), the calibration; the poor "
+            f"class scored 60 and 90 days before {period.end}, against the bar precision >= {opt.target_precision:g} % "
+            f"and recall >= {opt.target_recall:g} % (metrics.health.target_precision, target_recall). Lead time: the "
+            f"score is taken again every {bt.CHECKPOINT_DAYS} days from {scored_on}; a churner's lead time is the days "
+            f"from the first checkpoint at which it was poor to the day it stopped paying (never poor: missed). "
             + _definition(cfg, s)
         ),
         formula=(
             f"poor churn rate {fmt_num(poor, 2)} % / average churn rate {fmt_num(average, 2)} % "
-            f"({churned_all} of {n_all}) = lift {fmt_num(lift, 2)}"
+            f"({churned_all} of {n_all}) = lift {fmt_num(lift, 2)}; poor: precision {fmt_num(poor, 1)} % "
+            f"({poor_row['churned']} of {poor_row['customers']}), recall {fmt_num(poor_row['recall_pct'], 1)} % "
+            f"({poor_row['churned']} of {churned_all}); median lead time {fmt_num(median_lead, 1)} days "
+            f"({int(flagged.sum())} of {churned_all} churners poor before churning); " + bt.bar_text(details, cfg)
         ),
         filtered=s.filtered,
     )

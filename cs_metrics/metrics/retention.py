@@ -8,11 +8,14 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import money_array, mrr_grid, paid_within, paying_rows
+from cs_metrics.metrics._window import trailing, window_label, window_words
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 
-def churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
+def churn(
+    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, window: str | None = None
+) -> MetricResult:
     """Customer churn rate, percent.
 
     With subscriptions: S = customers paying at the opening snapshot; churned = members of S not
@@ -24,10 +27,22 @@ def churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bo
     `rows=True` lists the customers behind the number, sorted by customer_id: each member of S with
     its status (churned/retained), plus `new_churned` customers with include_new and `new` ones
     (paying at closing, outside S) with method net; opening and closing MRR with subscriptions,
-    churned_at without."""
+    churned_at without.
+    `window="12m"`: measured from the snapshot 12 months before P's end to P's end (trailing-12-month
+    logo churn; the result's period is that window), with `window` and `logo_retention` (members of S
+    still paying at the closing snapshot / |S| x 100) in the details."""
+    measured = trailing(period, window)  # P itself, or the trailing window ending with P
     if "subscriptions" in frames:
-        return _churn_subscriptions(frames["subscriptions"], period, cfg, rows)
-    return _churn_customers(frames["customers"], period, rows)
+        result = _churn_subscriptions(frames["subscriptions"], measured, cfg, rows)
+    else:
+        result = _churn_customers(frames["customers"], measured, rows)
+    if window:
+        d = result.details
+        retention, _ = safe_ratio(d["retained_customers"], d["starting_customers"], scale=100)
+        d.update(window=window_label(window), logo_retention=retention)
+        result.definition = window_words(measured, window) + result.definition
+        result.formula += f"; logo retention {d['retained_customers']} / {d['starting_customers']} x 100 = {fmt_num(retention, 2)} %"
+    return result
 
 
 def _listing(frame: pd.DataFrame) -> list[dict]:

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.errors import UsageError
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import SMALL_SAMPLE, fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import first_paid_day, money_array, mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._window import trailing, window_label, window_words
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
@@ -102,11 +104,25 @@ def _mrr_rows(st: _Steps) -> list[dict]:
     return frame.to_dict("records")
 
 
-def mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
+def _matrix_rows(st: _Steps, period: Period) -> list[dict]:
+    """The customer x month MRR matrix: one row per customer with MRR at some snapshot of P, one column
+    per snapshot (opening, each month end, closing) named by its date, sorted by customer_id."""
+    keep = (st.grid > 0).any(axis=1)
+    columns = {d.isoformat(): money_array(st.grid[keep, j]) for j, d in enumerate(period.snapshots())}
+    return pd.DataFrame({"customer_id": st.customers.to_numpy()[keep], **columns}).to_dict("records")
+
+
+def mrr(
+    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, matrix: bool = False
+) -> MetricResult:
     """Closing MRR: sum of MRR_c at the closing snapshot. Details: opening MRR, ARR (12 x closing),
     paying customers at opening and closing, and the five movements (amount, customer-steps,
     distinct customers). `rows=True` lists each customer with MRR at opening or closing or with a
-    movement. Never undefined: no paying customer gives 0 MRR."""
+    movement. `matrix=True` lists instead the customer x month MRR matrix: one row per customer with
+    MRR at some snapshot, one column per snapshot of P (the opening, each month end, the closing),
+    named by its date. Never undefined: no paying customer gives 0 MRR."""
+    if rows and matrix:
+        raise UsageError("--rows and --matrix cannot be combined", "Pick one: --rows for movements, --matrix for MRR per month")
     st = _steps(frames["subscriptions"], period)
     bridge = _bridge_totals(st)
     opening, closing = to_money(bridge["opening"]), to_money(bridge["closing"])
@@ -140,7 +156,7 @@ def mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool
         f"customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
         f"up expansion, down contraction."
     )
-    listing = _mrr_rows(st) if rows else None
+    listing = _mrr_rows(st) if rows else _matrix_rows(st, period) if matrix else None
     return MetricResult("mrr", period, closing, "money", details, rows=listing, definition=definition, formula=formula)
 
 
@@ -341,18 +357,25 @@ def _cohort_formula_tail(u: dict[str, int]) -> str:
     )
 
 
-def ndr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
+def ndr(
+    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, window: str | None = None
+) -> MetricResult:
     """Net dollar (revenue) retention, percent: sum over S of MRR_c(closing) / sum over S of
     MRR_c(opening) x 100, where S = customers paying at the opening snapshot. Details: opening and
     closing MRR of S, its expansion, contraction and churn measured customer by customer from
     opening to closing (not over steps) with their customer counts, and GRR. `rows=True` lists each
-    member of S with its opening and closing MRR and movement. No config keys.
-    Undefined when S is empty; a warning when S has fewer than 30 customers."""
+    member of S with its opening and closing MRR and movement. `window="12m"` measures from the
+    snapshot 12 months before P's end instead (trailing-12-month NRR; the result's period is that
+    window). No config keys. Undefined when S is empty; a warning when S has fewer than 30 customers."""
+    period = trailing(period, window)  # P itself, or the trailing window ending with P
+    words = window_words(period, window)
     cohort = starting_cohort_mrr(frames["subscriptions"], period)
     u = cohort_units(cohort)
     value, why = safe_ratio(u["closing"], u["opening"], scale=100, what=_undefined("NDR", period))
     grr_value, _ = safe_ratio(u["retained"], u["opening"], scale=100)
     details = {**_cohort_details(u), "grr": grr_value}
+    if window:
+        details["window"] = window_label(window)
     listing = None
     if rows:
         o, k = cohort.opening, cohort.closing
@@ -377,7 +400,7 @@ def ndr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool
         details,
         rows=listing,
         warnings=_cohort_warnings("NDR", u, why),
-        definition="Net revenue retention: closing MRR of S / opening MRR of S x 100. " + _cohort_words(period),
+        definition=words + "Net revenue retention: closing MRR of S / opening MRR of S x 100. " + _cohort_words(period),
         formula=(
             f"closing MRR of S {fmt_money(details['closing_mrr'])} / opening MRR of S "
             f"{fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} % " + _cohort_formula_tail(u)
@@ -385,13 +408,18 @@ def ndr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool
     )
 
 
-def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: str | None = None) -> MetricResult:
     """Gross revenue retention, percent: sum over S of min(MRR_c(closing), MRR_c(opening)) / sum over
     S of MRR_c(opening) x 100 (S = customers paying at the opening snapshot): expansion does not
-    count, churn and contraction do. Never above NDR. No config keys. Undefined when S is empty."""
+    count, churn and contraction do. Never above NDR. `window="12m"` measures from the snapshot 12
+    months before P's end (trailing-12-month GRR). No config keys. Undefined when S is empty."""
+    period = trailing(period, window)  # P itself, or the trailing window ending with P
+    words = window_words(period, window)
     u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
     value, why = safe_ratio(u["retained"], u["opening"], scale=100, what=_undefined("GRR", period))
     details = _cohort_details(u)
+    if window:
+        details["window"] = window_label(window)
     return MetricResult(
         "grr",
         period,
@@ -399,7 +427,7 @@ def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         "percent",
         details,
         warnings=_cohort_warnings("GRR", u, why),
-        definition=(
+        definition=words + (
             "Gross revenue retention: sum over S of min(closing MRR, opening MRR) / opening MRR of S x 100. "
             + _cohort_words(period)
         ),
