@@ -11,6 +11,9 @@ from cs_metrics.report import Report
 from cs_metrics.xlsx import MONEY_FORMAT, PERCENT_FORMAT, _put
 
 SHEET = "Charts"
+# the HTML report's colours (output/charts.py), without the '#'
+COLORS = {"new": "2F9E44", "reactivation": "8CE99A", "expansion": "1C7ED6", "contraction": "F59F00", "churn": "E03131",
+          "customer churn": "E03131", "NRR": "1C7ED6", "GRR": "0CA678", "NPS": "7048E8"}  # fmt: skip
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 LOSSES = ("contraction", "churn")  # below zero in the table, so the stacked bars show them as losses
 
@@ -76,6 +79,17 @@ def add_charts(wb, report: Report) -> bool:
         for name in names:
             c.add_data(Reference(ws, min_col=where[name], min_row=1, max_row=last), titles_from_data=True)
         c.set_categories(cats)
+        c.x_axis.tickLblPos = "low"  # period labels under the plot, not on the zero line
+        for name, s in zip(names, c.series):
+            color = COLORS.get(name.split(" MRR")[0], COLORS["NPS"] if name.startswith("NPS") else None)
+            if kind is LineChart:
+                s.smooth = False
+                s.graphicalProperties.line.width = 22000  # EMU: about 1.7 pt
+                if color:
+                    s.graphicalProperties.line.solidFill = color
+            elif color:
+                s.graphicalProperties.solidFill = color
+                s.graphicalProperties.line.solidFill = color
         return c
 
     charts = []
