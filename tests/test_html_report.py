@@ -171,7 +171,7 @@ def test_tiles_show_value_previous_change_and_sample(page):
     assert "n = 2 paying customers" in mrr  # B and D
     churn = section(page, "tile-churn")
     # May: S = {B, C, D}, C lost -> 33.3 %; April 33.3 % too: no change, no colour
-    assert ">33.3 %<" in churn and "n = 3 customers at the start" in churn and "'change flat'" in churn
+    assert ">33.3 %<" in churn and "n = 3 starting customers" in churn and "'change flat'" in churn
     nps = section(page, "tile-nps")
     assert ">33.3<" in nps and "n = 3 responses" in nps and "▼ -66.7 pts" in nps  # April: one promoter, 100
 

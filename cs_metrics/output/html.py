@@ -60,11 +60,11 @@ TITLES = {
 SAMPLE = {
     "mrr": ("closing_customers", "paying customers"),
     "arpu": ("closing_customers", "paying customers"),
-    "churn": ("starting_customers", "customers at the start"),
-    "ndr": ("starting_customers", "customers at the start"),
-    "grr": ("starting_customers", "customers at the start"),
-    "revenue-churn": ("starting_customers", "customers at the start"),
-    "revenue-growth": ("starting_customers", "customers at the start"),
+    "churn": ("starting_customers", "starting customers"),
+    "ndr": ("starting_customers", "starting customers"),
+    "grr": ("starting_customers", "starting customers"),
+    "revenue-churn": ("starting_customers", "starting customers"),
+    "revenue-growth": ("starting_customers", "starting customers"),
     "renewal-rate": ("due", "renewals due"),
     "repeat-purchase": ("purchasers", "purchasers"),
     "referrals": ("new_customers", "new customers"),
@@ -238,7 +238,7 @@ def _revenue_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
         moves = {m: r.details.get(f"{m}_mrr") or 0.0 for m in MOVEMENTS}
         chart = charts.waterfall("mrr-bridge", r.details["opening_mrr"], moves, r.value)
         counts = [
-            [esc(m.capitalize()), esc(value_text(r.details.get(f"{m}_mrr"), "money")), esc(f"{r.details.get(f'{m}_customers', 0):,}")]
+            [esc(m.capitalize()), esc(display(r.details.get(f"{m}_mrr"), "", "money")), esc(f"{r.details.get(f'{m}_customers', 0):,}")]
             for m in MOVEMENTS
         ]
         table = _table(["movement", f"MRR{unit_note}", "customers"], counts, "num")
