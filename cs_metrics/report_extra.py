@@ -79,7 +79,10 @@ def segment_trends(rep: Report, by: str, names: tuple[str, ...] = SMALL_MULTIPLE
         frames = {i.table: ds.table(i.table) for i in e.spec.inputs(cfg, ds.exists) if i.table in ds.reports}
         for r in e.trend_results:
             if r.segments is None:
-                r.segments = segments(func, frames, r.period, cfg, ds, by)
+                try:
+                    r.segments = segments(func, frames, r.period, cfg, ds, by)
+                except CsMetricsError:  # that period stays unsplit: the page leaves the metric out
+                    break
 
 
 def extras(rep: Report, by: str | None = None) -> Extras:

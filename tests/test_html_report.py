@@ -254,3 +254,11 @@ def test_commands_that_write_no_html_do_not_import_the_charting_library(data):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_without_a_trend_the_page_says_how_to_get_the_charts(data, tmp_path):
+    page = html_report(data, tmp_path, "--trend", "0")
+    assert "Run with <code>--trend N</code>" in page
+    # what shows the period alone needs no trend: the bridge, the cohort grids, the health classes
+    assert set(chart_series(page)) == {"mrr-bridge", "cohorts-logo", "cohorts-revenue", "health-classes"}
+    assert "<b id=data-through>2024-05-04</b>" in page
