@@ -53,7 +53,7 @@ DataOpt = Annotated[Optional[Path], typer.Option("--data", "-d", help="Folder of
 PeriodOpt = Annotated[Optional[str], typer.Option("--period", "-p", help="2024-05, 2024-Q2, 2024-H1, 2024, 2024-W18, 2024-05-01..2024-05-15, last-month, this-quarter, last-30-days, A..B ... (default: config, else last-month).", show_default=False)]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="The 'today' relative periods count from (YYYY-MM-DD).", show_default=False)]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="One result per value of a customers.csv column (plan, region, owner ...) plus a total.", show_default=False)]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (default: table on a terminal, else csv).", show_default=False)]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (default: table on a terminal, else csv); report also html.", show_default=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout; the format follows its extension.", show_default=False)]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the definition used and the formula with the actual numbers.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when any input row is rejected.")]
@@ -133,7 +133,7 @@ def _pick_format(fmt: str | None, output: Path | None) -> str:
         fmt = fmt.lower()
         if fmt == "xlsx" and (output is None or output.suffix.lower() != ".xlsx"):
             raise UsageError("--format xlsx writes a workbook", "Give --output FILE.xlsx")
-        if fmt not in FORMATS + ("xlsx",):
+        if fmt not in FORMATS + ("xlsx", "html"):
             raise UsageError(f"--format {fmt}: unknown format", f"Use one of {', '.join(FORMATS)}, or --output FILE.xlsx")
         return fmt
     if output is not None:
@@ -141,6 +141,8 @@ def _pick_format(fmt: str | None, output: Path | None) -> str:
         by_ext = {"csv": "csv", "tsv": "tsv", "txt": "table", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "md": "markdown"}
         if ext == "xlsx":
             return "xlsx"
+        if ext in ("html", "htm"):
+            return "html"
         return by_ext.get(ext, "csv")
     return "table" if sys.stdout.isatty() else "csv"
 
@@ -182,6 +184,8 @@ def _check_output_folder(path: Path) -> None:
 def _render_and_emit(run: Run, result) -> None:
     from cs_metrics.render import render
 
+    if run.fmt == "html":
+        raise UsageError("--format html: only `report` writes HTML", "Run cs-metrics report --output report.html")
     if run.fmt == "xlsx":
         from cs_metrics.xlsx import write_result
 
@@ -321,7 +325,7 @@ def validate(run: Run) -> None:
 @_command("report", _EVERY)
 def report(
     run: Run,
-    trend: Annotated[int, typer.Option("--trend", help="Add a sparkline over the last N periods (N >= 2).", min=0)] = 0,
+    trend: Annotated[Optional[int], typer.Option("--trend", help="Add a sparkline (charts in HTML and xlsx) over the last N periods (N >= 2; default 12 for HTML and xlsx, else none).", min=0, show_default=False)] = None,
     only: Annotated[Optional[str], typer.Option("--metrics", help="Only these metrics, comma-separated (default: every metric whose inputs exist).", show_default=False)] = None,
     audit: Annotated[bool, typer.Option("--audit", help="With --output FILE.xlsx: the auditable revenue workbook instead (monthly MRR bridge as data, the revenue metrics as live formulas on it, a Checks sheet).")] = False,
 ) -> None:
@@ -331,10 +335,18 @@ def report(
     from cs_metrics.report import build
     from cs_metrics.render_report import render_report
 
+    if trend is None:
+        trend = 12 if run.fmt in ("html", "xlsx") else 0
     rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
     run.account(rep.dataset, [e.result for e in rep.entries])
     for s in rep.skipped:
         run.note(f"not computed: {s['metric']}: {s['reason']}", verbose=run.fmt == "table")
+    if run.fmt == "html":
+        from cs_metrics.output.html import render_html
+        from cs_metrics.report_extra import extras
+
+        run.emit(render_html(rep, extras(rep, run.by)))
+        return
     if run.fmt == "xlsx":
         from cs_metrics.xlsx import write_report
 

@@ -23,6 +23,7 @@ class Entry:
     result: MetricResult
     previous: MetricResult | None = None
     trend: list[tuple[Period, float | None]] = field(default_factory=list)  # oldest first, P last
+    trend_results: list[MetricResult] = field(default_factory=list)  # the MetricResult of each trend period, same order
 
     @property
     def change(self) -> float | None:
@@ -144,9 +145,10 @@ def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:
     if previous:
         entry.previous = func(frames, period.previous(), cfg)
     if trend:
-        values = {0: result.value, 1: entry.previous.value if entry.previous else None}
+        known = {0: result, 1: entry.previous}
         for n in range(trend - 1, -1, -1):
             p = period.shifted(n)
-            value = values[n] if n in values and (n == 0 or previous) else func(frames, p, cfg).value
-            entry.trend.append((p, value))
+            r = known[n] if n in known and (n == 0 or previous) else func(frames, p, cfg)
+            entry.trend_results.append(r)
+            entry.trend.append((p, r.value))
     return entry

@@ -132,6 +132,10 @@ def write_report(path: Path, report) -> None:
             if isinstance(cell.value, (int, float)) and (fmt := _format_for("value", unit)):
                 cell.number_format = fmt
     taken = {"report"}
+    from cs_metrics.output.xlsx_charts import SHEET, add_charts
+
+    if add_charts(wb, report):  # native charts over the trend, second sheet
+        taken.add(SHEET)
     for e in report.entries:
         add_result(wb, e.result, taken)
     if report.skipped:
