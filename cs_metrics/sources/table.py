@@ -301,11 +301,13 @@ def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, c
         spec = table.column(col)
         arr = tbl.column(f"c{pos}")
         if col in fast:  # parsed by Arrow while reading
-            if spec.type == "number":
-                bad = pc.fill_null(pc.or_(pc.is_nan(arr), pc.is_inf(arr)), False).to_numpy(zero_copy_only=False)
-                parsed = arr.to_pandas().astype("float64")
-                rows.reject(bad, f"bad {col} (expected {_expected(spec, src)})")
-                parsed = parsed.where(~bad)
+            if spec.type == "number":  # Arrow reads `nan` and `inf` as numbers: no value of ours
+                parsed = arr.to_pandas()
+                values_ = parsed.to_numpy(dtype="float64")
+                bad = ~np.isfinite(values_) & ~pc.is_null(arr).to_numpy(zero_copy_only=False) if not np.isfinite(values_).all() else None
+                if bad is not None and bad.any():
+                    rows.reject(bad, f"bad {col} (expected {_expected(spec, src)})")
+                    parsed = parsed.where(~bad)
             else:
                 parsed = arr.to_pandas().astype("datetime64[us]")
                 if spec.type == "date":
