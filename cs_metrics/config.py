@@ -37,20 +37,40 @@ def _has_default(model: type[BaseModel], key: str) -> bool:
     return field.default_factory is not None or field.default is not None
 
 
-class SourceConfig(_Model):
-    """How one export file maps onto a canonical table."""
+CUSTOMER_KEYS = ("id", "alias", "name", "email", "domain")
+FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
+# Statuses left out by default (a row of one of them is filtered, and counted): drafts and voided
+# invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired).
+DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired")}
+_MERGED = ("columns", "fixed", "values", "survey_labels")  # a file's entries add to its source's
 
-    path: str | None = None
+
+class FileConfig(_Model):
+    """How one export file maps onto a canonical table. Every key is also a key of its source, where
+    it is the default of each of the source's `files`."""
+
+    path: str | None = None  # relative to the data folder; may be a glob (exports/tickets-*.csv)
+    format: Literal["auto", "csv", "xlsx", "parquet"] = "auto"  # auto: by extension (.csv, .tsv, .txt, .gz, .xlsx, .parquet)
+    sheet: str | int | None = None  # xlsx: the sheet's name or 0-based index (default: the first)
     columns: dict[str, str] = Field(default_factory=dict)
     delimiter: str = ","
     encoding: str = "utf-8-sig"
-    date_format: str | None = None
+    date_format: str | None = None  # strftime, or epoch / epoch_ms / epoch_us (numbers since 1970-01-01)
     datetime_format: str | None = None
     decimal_comma: bool = False
     end_inclusive: bool = False
-    exclude_status: list[str] = Field(default_factory=lambda: ["void", "draft"])
+    timezone: str | None = None  # the zone of this file's naive datetimes (default: the config's timezone)
+    buddhist_era: bool = False  # years written in the Thai Buddhist era: 2569 -> 2026
+    skip_rows: int = Field(0, ge=0)  # rows after the header that are no records (a second header row)
+    fixed: dict[str, str] = Field(default_factory=dict)  # canonical column -> the value of every row of this file
+    values: dict[str, dict[str, Any]] = Field(default_factory=dict)  # canonical column -> {export value: value}
+    amount_divisor: int = Field(1, ge=1)  # amounts written in minor units: 100 for cents
+    exclude_status: list[str] | None = None  # None: the table's default (see DEFAULT_EXCLUDED)
     survey_labels: dict[str, str] = Field(default_factory=dict)
     currency: str | None = None
+    customer_key: Literal["id", "alias", "name", "email", "domain"] = "id"  # what customer_id holds in this file
+    snapshot: bool | None = None  # subscriptions: one row per subscription at today's state (auto: with a status column)
+    exported_on: str | None = None  # the day a snapshot export was taken (default: the file's modification day)
 
     @field_validator("delimiter")
     @classmethod
@@ -78,6 +98,60 @@ class SourceConfig(_Model):
             if kind not in SURVEY_KINDS:
                 raise ValueError(f"label '{label}' must map to one of {', '.join(SURVEY_KINDS)}, not '{kind}'")
         return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _file_tz(cls, v: str | None) -> str | None:
+        return v if v is None else _zone(v)
+
+    @field_validator("exported_on")
+    @classmethod
+    def _day(cls, v: str | None) -> str | None:
+        if v is not None:
+            from cs_metrics.period import parse_date
+
+            parse_date(str(v))
+        return None if v is None else str(v)
+
+    @field_validator("fixed", mode="before")
+    @classmethod
+    def _fixed_text(cls, v: Any) -> Any:
+        return {k: str(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    def excluded(self, table: str) -> list[str]:
+        """The statuses whose rows are left out (and counted)."""
+        return list(self.exclude_status) if self.exclude_status is not None else list(DEFAULT_EXCLUDED.get(table, ()))
+
+
+class SourceConfig(FileConfig):
+    """A canonical table: one file, or several `files` (each entry's keys override the source's)."""
+
+    files: list[FileConfig] = Field(default_factory=list)
+
+    def file_configs(self) -> list[FileConfig]:
+        """One FileConfig per file: the source itself, or each entry of `files` on top of it."""
+        if not self.files:
+            return [FileConfig.model_validate(self.model_dump(exclude={"files"}))]
+        base = self.model_dump(exclude={"files"})
+        out = []
+        for entry in self.files:
+            own = entry.model_dump(include=entry.model_fields_set)
+            merged = {**base, **own}
+            for key in _MERGED:
+                if key in own:
+                    merged[key] = {**base[key], **own[key]}
+            out.append(FileConfig.model_validate(merged))
+        return out
+
+
+def _zone(v: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("is not an IANA time zone (e.g. UTC, Asia/Bangkok, Asia/Shanghai)") from None
+    return v
 
 
 class CurrencyConfig(_Model):
@@ -298,13 +372,7 @@ class Config(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not an IANA time zone (e.g. UTC, Asia/Bangkok, Asia/Shanghai)") from None
-        return v
+        return _zone(v)
 
     @field_validator("period")
     @classmethod
@@ -324,11 +392,13 @@ class Config(_Model):
             if name not in TABLES:
                 raise ValueError(f"sources.{name}: unknown table; tables are {', '.join(TABLES)}")
             known = TABLES[name].names
-            for canonical in src.columns:
-                if canonical not in known and not TABLES[name].open_columns:
-                    raise ValueError(
-                        f"sources.{name}.columns.{canonical}: not a column of {name}; columns are {', '.join(known)}"
-                    )
+            for where, fc in [("", src)] + [(f".files.{i}", f) for i, f in enumerate(src.files)]:
+                for key in ("columns", "fixed", "values"):
+                    for canonical in getattr(fc, key):
+                        if canonical not in known and not TABLES[name].open_columns:
+                            raise ValueError(
+                                f"sources.{name}{where}.{key}.{canonical}: not a column of {name}; columns are {', '.join(known)}"
+                            )
         return v
 
     def source(self, table: str) -> SourceConfig:
@@ -339,9 +409,24 @@ class Config(_Model):
         return (base / self.data) if self.data else base
 
     def path_of(self, table: str) -> Path:
+        """The table's (first) file, as configured: for messages and for a table of one file."""
         src = self.source(table)
         # A relative source path is relative to the data folder, so `data:` (or --data) moves all files.
-        return self.data_dir() / (src.path or TABLES[table].filename)
+        first = src.file_configs()[0]
+        return self.data_dir() / (first.path or TABLES[table].filename)
+
+    def files_of(self, table: str) -> list[tuple[Path, FileConfig]]:
+        """Every file of the table with its settings, globs expanded (sorted); a pattern that matches
+        nothing stays as it is, so that reading it reports the missing file."""
+        out = []
+        for fc in self.source(table).file_configs():
+            path = self.data_dir() / (fc.path or TABLES[table].filename)
+            if any(ch in str(fc.path or "") for ch in "*?["):
+                matches = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+                out += [(m, fc) for m in matches] or [(path, fc)]
+            else:
+                out.append((path, fc))
+        return out
 
 
 def _format_error(err: ValidationError) -> str:

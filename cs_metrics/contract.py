@@ -94,6 +94,12 @@ TABLES: dict[str, Table] = {
             ("plan", "text"),
             ("is_trial", "bool"),
             ("term_ends_at", "date"),
+            ("quantity", "int"),  # seats: MRR = amount x quantity
+            ("trial_ends_at", "date"),  # a trial inside the row: no MRR before this day
+            ("status", "text"),  # rows of an excluded status (never billed) are filtered, and counted
+            ("canceled_at", "date"),  # the day the customer asked to leave (ended_at: the first day without service)
+            ("discount_amount", "money"),  # amount off per interval
+            ("discount_percent", "number"),  # percent off
             one_of=(("mrr",), ("amount", "interval")),
         ),
         _t(
@@ -107,6 +113,21 @@ TABLES: dict[str, Table] = {
             ("quantity", "int"),
             ("currency", "text"),
             ("status", "text"),
+            ("paid", "bool"),  # a paid flag (true/false) where the export has no payment day
+            ("amount_refunded", "money"),  # netted from the amount (revenue = amount - refunded)
+        ),
+        _t(
+            "invoice_lines",
+            Column("line_id", "id", False, True),
+            ("invoice_id", "id"),
+            ("customer_id", "id", True),
+            ("period_start", "date", True),  # the service period [period_start, period_end) the line pays for
+            ("period_end", "date", True),
+            ("amount", "money", True),  # negative for a credit (an unused-time proration)
+            ("quantity", "int"),
+            ("currency", "text"),
+            ("proration", "bool"),
+            ("plan", "text"),
         ),
         _t(
             "surveys",

@@ -63,8 +63,7 @@ def _plan(specs: list[MetricSpec], cfg: Config, ds: Dataset):
         inputs = spec.inputs(cfg, ds.exists)
         absent = [i.table for i in inputs if not i.if_present and not ds.exists(i.table)]
         if absent:
-            files = ", ".join(f"{cfg.path_of(t).name}" for t in absent)
-            skipped.append({"metric": spec.name, "reason": f"needs {files} (not found)"})
+            skipped.append({"metric": spec.name, "reason": "; ".join(ds.why_absent(t) for t in absent)})
             continue
         runnable.append((spec, inputs))
         for i in inputs:
@@ -97,7 +96,7 @@ def build(
 ) -> Report:
     """Run the metrics (all by default) for P, the previous period and `trend` periods back."""
     ds = ds or Dataset(cfg)
-    if not any(ds.exists(t) for t in TABLES):
+    if not any(ds.exists(t) for t in TABLES) and not ds.not_read:
         names = ", ".join(cfg.path_of(t).name for t in TABLES)
         raise DataError(
             f"no input table found in {cfg.data_dir()} (looked for {names})",

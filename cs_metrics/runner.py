@@ -25,8 +25,11 @@ def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset, options: dict | None
     A table that has rows but none usable stops the run (a broken feed is never a quiet month)."""
     frames = {}
     for i in spec.inputs(cfg, ds.exists):
-        if i.if_present and not ds.exists(i.table):
-            continue
+        if not ds.exists(i.table):
+            if i.if_present:
+                continue
+            if i.table in ds.not_read:
+                raise DataError(ds.why_absent(i.table))
         frames[i.table] = ds.table(i.table, i.required, i.optional)
         ds.usable(i.table)
     return frames

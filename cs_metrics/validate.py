@@ -21,7 +21,11 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
     for name, table in TABLES.items():
         path = cfg.path_of(name)
         row = {"table": name, "file": str(path), "status": "ok", "read": None, "used": None, "filtered": None, "rejected": None, "problem": ""}
-        if not path.exists():
+        if not ds.exists(name) and name in ds.not_read:
+            row.update(status="not read", problem=ds.not_read[name])
+            rows.append(row)
+            continue
+        if not any(p.exists() for p, _ in cfg.files_of(name)):
             configured = name in cfg.sources
             row["status"] = "missing" if configured else "not present"
             if configured:
@@ -37,6 +41,7 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             rows.append(row)
             continue
         report = ds.reports[name]
+        row["file"] = report.path
         broken = report.broken()
         failed += bool(broken)
         reasons = [
@@ -51,7 +56,7 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             problem="; ".join(reasons),
         )
         rows.append(row)
-    if not ds.reports and not any(r["status"] in ("missing", "error") for r in rows):
+    if not ds.reports and not any(r["status"] in ("missing", "error", "not read") for r in rows):
         raise DataError(
             f"no input table found in {cfg.data_dir()} (looked for {', '.join(t.filename for t in TABLES.values())})",
             "Point --data (or `data:` in the config) at the folder of exports, or map each file under sources:",

@@ -560,6 +560,21 @@ def test_duplicate_ids_first_kept(tmp_path):
     assert accounting(rep) == (9, 5, {dup: 3, BAD_DATE: 1}, {dup: [4, 5, 8], BAD_DATE: [6]}, {})
 
 
+def test_an_exact_repeat_is_left_out_and_counted_not_rejected(tmp_path):
+    # Overlapping exports repeat rows: an identical repeat is filtered (counted), so --strict passes;
+    # the same id with other content is a rejected duplicate.
+    text = lines(
+        "invoice_id,customer_id,issued_at,amount",
+        "I1,C1,2024-05-01,10",  # 2 kept
+        "I1,C1,2024-05-01,10",  # 3 the same row again
+        "I1,C1,2024-05-01,12",  # 4 the same id, another amount
+    )
+    frame, rep = load(tmp_path, "invoices", text)
+    assert ints(frame["amount"]) == [100_000]
+    repeat = "repeats an earlier row exactly (overlapping exports)"
+    assert accounting(rep) == (3, 1, {"duplicate invoice_id": 1}, {"duplicate invoice_id": [4]}, {repeat: 1})
+
+
 def test_duplicate_of_a_filtered_row_is_not_a_duplicate(tmp_path):
     text = lines(
         "invoice_id,customer_id,issued_at,amount,status",
@@ -950,7 +965,7 @@ def test_read_equals_used_plus_filtered_plus_rejected(tmp_path):
         "I1,C1,2024-05-01,10,paid",  # 2 used
         "I2,C1,2024-05-01,10,void",  # 3 filtered
         "I3,C1,2024-05-01,x,paid",  # 4 bad amount
-        "I1,C1,2024-05-01,10,paid",  # 5 duplicate
+        "I1,C1,2024-05-01,11,paid",  # 5 duplicate (different content)
         "I4,C1,2024-05-01",  # 6 wrong cells
         "I5,C1,,10,paid",  # 7 empty issued_at
         "I6,C1,2024-05-01,10,draft",  # 8 filtered

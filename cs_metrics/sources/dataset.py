@@ -19,16 +19,56 @@ class Dataset:
         self._frames: dict[str, pd.DataFrame] = {}
         self._asked: dict[str, tuple[set, set]] = {}  # table -> (required, optional) asked so far
         self.reports: dict[str, TableReport] = {}
+        self._headers: dict[tuple, list[str]] = {}
+        self.not_read: dict[str, str] = {}  # table -> why a file of its name is not read as it
 
     def exists(self, name: str, column: str | None = None) -> bool:
-        """Whether the table's file exists (and, given a column, has it: only the header is read)."""
-        path = self.cfg.path_of(name)
-        if not path.is_file():
+        """Whether the table has a file to read (and, given a column, has that column: only the header
+        is read). A file that merely carries a table's name (`subscriptions.csv` from Stripe) without
+        the table's columns, and is not named in the config, is not that table: see why_absent."""
+        first = self._first_file(name)
+        if first is None:
             return False
         if column is None:
             return True
-        src = self.cfg.source(name)
-        return column in resolve_columns(TABLES[name], read_header(path, src), src)
+        path, fc = first
+        return column in resolve_columns(TABLES[name], self._header(path, fc), fc)
+
+    def why_absent(self, name: str) -> str:
+        """Why a table is not there: no file, or a file of that name that is not the table."""
+        self.exists(name)
+        return self.not_read.get(name) or f"needs {self.cfg.path_of(name).name} (not found)"
+
+    def _first_file(self, name: str):
+        present = [(p, fc) for p, fc in self.cfg.files_of(name) if p.is_file()]
+        if not present:
+            return None
+        if name not in self.cfg.sources:  # read only because of its name: it must look like the table
+            path, fc = present[0]
+            try:
+                found = resolve_columns(TABLES[name], self._header(path, fc), fc)
+            except DataError:
+                return present[0]  # unreadable: reading it reports the error
+            table = TABLES[name]
+            lacking = [c for c in table.required if c not in found]
+            if table.one_of and not any(all(c in found for c in g) for g in table.one_of):
+                lacking.append(" or ".join(" + ".join(g) for g in table.one_of))
+            # most of the table's required columns missing: another export under the table's name.
+            # A column or two missing is the table with a gap, which reading it reports with the config key.
+            if lacking and len(lacking) * 2 > len(table.required) + bool(table.one_of):
+                shown = ", ".join(h.strip() for h in self._header(path, fc)[:8])
+                self.not_read[name] = (
+                    f"{path.name} is in the data folder but is not read as the {name} table: it has no column for "
+                    f"{', '.join(lacking)} (found: {shown}). Map it under sources.{name} to read it"
+                )
+                return None
+        return present[0]
+
+    def _header(self, path, fc) -> list[str]:
+        key = (str(path), fc.encoding, fc.delimiter, fc.sheet)
+        if key not in self._headers:
+            self._headers[key] = read_header(path, fc)
+        return self._headers[key]
 
     def table(self, name: str, required=(), optional=()) -> pd.DataFrame:
         req, opt = self._asked.get(name, (set(), set()))
@@ -39,9 +79,10 @@ class Dataset:
         if frame is not None:
             header_cols = None
             if not new_req - set(frame.columns) - {"mrr"}:
-                # every new column is either read already or known to be absent from the file
-                src = self.cfg.source(name)
-                header_cols = resolve_columns(TABLES[name], read_header(self.cfg.path_of(name), src), src)
+                # every new column is either read already or known to be absent from the file(s)
+                header_cols = set()
+                for path, fc in self.cfg.files_of(name):
+                    header_cols |= set(resolve_columns(TABLES[name], self._header(path, fc), fc)) | set(fc.fixed)
             if header_cols is not None and all(c in frame.columns or c not in header_cols for c in new_opt | new_req - {"mrr"}):
                 self._asked[name] = (req | new_req, opt | new_opt)
                 return frame

@@ -38,10 +38,60 @@ def arrow_encoding(encoding: str) -> str:
     return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else codecs.lookup(encoding).name
 
 
+def file_format(path: Path, fc) -> str:
+    """csv, xlsx or parquet: the configured format, else by extension (.gz files are compressed CSV)."""
+    if fc.format != "auto":
+        return fc.format
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    return "csv"
+
+
+def open_text(path: Path, encoding: str, errors: str = "strict"):
+    """A text stream of a CSV file, decompressed when it ends in .gz."""
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", newline="", encoding=python_encoding(encoding), errors=errors)
+    return open(path, newline="", encoding=python_encoding(encoding), errors=errors)
+
+
+def read_file_header(path: Path, fc) -> list[str]:
+    """The column names of an export file, whatever its format."""
+    kind = file_format(path, fc)
+    if kind == "csv":
+        return read_header(path, fc.encoding, fc.delimiter)
+    if kind == "parquet":
+        from cs_metrics.sources import parquet
+
+        return parquet.header(path)
+    from cs_metrics.sources import excel
+
+    return excel.header(path, fc)
+
+
+def read_file(path: Path, fc, ncols: int, positions: list[int], types: dict) -> tuple[pa.Table, int]:
+    """The records of an export file: the columns at `positions`, named c<position>; see read_records."""
+    kind = file_format(path, fc)
+    if kind == "csv":
+        check_quotes(path, fc.encoding, fc.delimiter)
+        return read_records(path, fc.encoding, fc.delimiter, ncols, positions, types)
+    if kind == "parquet":
+        from cs_metrics.sources import parquet
+
+        return parquet.records(path, positions), 0
+    from cs_metrics.sources import excel
+
+    return excel.records(path, fc, positions), 0
+
+
 def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     """The header row as written (the BOM dropped from its first name, whatever the encoding)."""
     try:
-        with open(path, newline="", encoding=python_encoding(encoding)) as fh:
+        with open_text(path, encoding) as fh:
             header = next(csv.reader(fh, delimiter=delimiter), None)
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -81,10 +131,12 @@ def _quote_count(path: Path, encoding: str) -> int | None:
 def check_quotes(path: Path, encoding: str, delimiter: str) -> None:
     """An odd number of quotes may be a quoted value that never closes: find it with the csv module
     (only then) and stop with its line. A stray quote inside an unquoted value (`12" pizza`) is text."""
+    if path.suffix.lower() == ".gz":
+        return  # a compressed file is not scanned byte by byte
     count = _quote_count(path, encoding)
     if count is None or count % 2 == 0:
         return
-    with open(path, newline="", encoding=python_encoding(encoding), errors="replace") as fh:
+    with open_text(path, encoding, errors="replace") as fh:
         reader = csv.reader(fh, delimiter=delimiter, strict=True)
         start = 1
         while True:
@@ -112,7 +164,7 @@ def read_records(
 
     Raises ConversionFailed naming the position when Arrow refuses a typed value."""
     names = [f"c{i}" for i in range(ncols)]
-    size = path.stat().st_size
+    size = path.stat().st_size * (8 if path.suffix.lower() == ".gz" else 1)
     for block in (*_BLOCK_SIZES, max(size + 1, _BLOCK_SIZES[-1])):
         bad_rows: list[int] = []
 
@@ -181,15 +233,18 @@ class ConversionFailed(Exception):
         self.position = position
 
 
-def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int, need_valid: int, need_invalid: int):
-    """Line numbers of records, found with the csv module (only on the error path).
+def physical_lines(path: Path, fc, ncols: int, need_valid: int, need_invalid: int):
+    """Line numbers of records, found with the csv module (only on the error path); for a sheet or
+    a Parquet file the record's number (its row in a sheet, counting the header as 1).
 
     Returns (start line of each well-formed record in order, [(line, cells) of malformed ones]).
     Blank lines are skipped, as the Arrow reader does."""
+    if file_format(path, fc) != "csv":
+        return list(range(2, need_valid + 3)), []
     valid: list[int] = []
     invalid: list[tuple[int, int]] = []
-    with open(path, newline="", encoding=python_encoding(encoding), errors="replace") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+    with open_text(path, fc.encoding, errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=fc.delimiter)
         next(reader, None)
         prev_end = reader.line_num
         for rec in reader:

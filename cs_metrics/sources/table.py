@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_metrics.config import Config, SourceConfig
+from cs_metrics.config import Config, FileConfig, SourceConfig
 from cs_metrics.contract import INTERVALS, SURVEY_KINDS, TABLES, Table
 from cs_metrics.errors import DataError
 from cs_metrics.sources import readers, values
@@ -61,6 +61,9 @@ class TableReport:
     rejected_lines: dict[str, list[int]] = field(default_factory=dict)
     filtered: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    files: list = field(default_factory=list)  # a table of several files: each file's own report
+    ncols: int = 0  # header width and rows skipped after it (for line numbers)
+    skip: int = 0
 
     @property
     def rejected_total(self) -> int:
@@ -118,8 +121,8 @@ def _capped(items: list[str], sep: str) -> str:
 # --------------------------------------------------------------------------- columns
 
 
-def read_header(path: Path, src: SourceConfig) -> list[str]:
-    return readers.read_header(path, src.encoding, src.delimiter)
+def read_header(path: Path, src: FileConfig) -> list[str]:
+    return readers.read_file_header(path, src)
 
 
 def resolve_columns(table: Table, header: list[str], src: SourceConfig) -> dict[str, str]:
@@ -207,42 +210,55 @@ def _columns_to_read(table: Table, found: dict[str, str], header: list[str], pat
 # --------------------------------------------------------------------------- reading
 
 
-def _arrow_types(table: Table, cols: list[str], src: SourceConfig) -> dict[str, pa.DataType]:
-    """Columns Arrow's reader parses while reading (ISO dates and datetimes, plain numbers)."""
+def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> dict[str, pa.DataType]:
+    """Columns Arrow's reader parses while reading (ISO dates and datetimes, plain numbers), unless
+    the file needs them as text: a format, a value map, the Buddhist era, a zone of its own."""
     typed = {}
+    own_zone = fc.timezone is not None and fc.timezone != cfg.timezone
     for c in cols:
         spec = table.column(c)
-        if spec is None:
+        if spec is None or c in fc.values or c in fc.fixed:
             continue
-        if (spec.type == "date" and not src.date_format) or (spec.type == "datetime" and not src.datetime_format):
+        if spec.type == "date" and not fc.date_format and not fc.buddhist_era and not own_zone:
             typed[c] = pa.timestamp("us")
-        elif spec.type == "number" and not src.decimal_comma:
+        elif spec.type == "datetime" and not fc.datetime_format and not fc.buddhist_era:
+            typed[c] = pa.timestamp("us")
+        elif spec.type == "number" and not fc.decimal_comma:
             typed[c] = pa.float64()
     return typed
 
 
-def _read(path: Path, src: SourceConfig, header: list[str], cols: list[str], positions: list[int], typed: dict):
+def _read(path: Path, fc: FileConfig, header: list[str], cols: list[str], positions: list[int], typed: dict):
     """Read the columns; a typed column Arrow refuses is read again as text (only that column)."""
     by_pos = dict(zip(positions, cols))
     types = {p: typed[c] for p, c in by_pos.items() if c in typed}
+    if readers.file_format(path, fc) != "csv":
+        types = {}  # sheets and Parquet files come as text: every value goes through the text path
     while True:
         try:
-            tbl, bad = readers.read_records(path, src.encoding, src.delimiter, len(header), positions, types)
+            tbl, bad = readers.read_file(path, fc, len(header), positions, types)
             break
         except readers.ConversionFailed as exc:
             types.pop(exc.position)
     return tbl, bad, {by_pos[p] for p in types}
 
 
-def read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.DataFrame, TableReport]:
-    """Load one canonical table: every column that can decide a row's fate, plus the ones asked for.
+@dataclass
+class _Part:
+    """One file of a table, read and typed, before the rules that look across files (repeated keys)."""
 
-    `required` columns missing from the file are an error naming the config key; `optional` ones
-    are simply absent from the frame. Subscriptions always carry `mrr` in MRR units (from `mrr`,
-    or `amount` + `interval`)."""
-    table = TABLES[name]
-    src = cfg.source(name)
-    path = cfg.path_of(name)
+    path: Path
+    fc: FileConfig
+    frame: pd.DataFrame
+    rows: "_Rows"
+    report: TableReport
+    ncols: int
+    bad_rows: int
+    currencies: set
+
+
+def _read_file(cfg: Config, table: Table, path: Path, fc: FileConfig, required, optional) -> _Part:
+    name = table.name
     if not path.exists():
         raise DataError(
             f"{path}: file not found (needed for table '{name}')",
@@ -251,24 +267,107 @@ def read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.Dat
         )
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a file (table '{name}')", f"Set sources.{name}.path to the export file", file=str(path))
-    header = read_header(path, src)
-    found = resolve_columns(table, header, src)
-    cols = _columns_to_read(table, found, header, path, src, required, optional)
-    positions = [_position(header, found[c], path, c, name) for c in cols]
-    readers.check_quotes(path, src.encoding, src.delimiter)
-    tbl, bad_rows, fast = _read(path, src, header, cols, positions, _arrow_types(table, cols, src))
-    report = TableReport(name, str(path), read=tbl.num_rows + bad_rows)
+    header = readers.read_file_header(path, fc)
+    found = resolve_columns(table, header, fc)
+    found.update({c: None for c in fc.fixed})  # a fixed column is a column of every row of the file
+    cols = _columns_to_read(table, found, header, path, fc, required, optional)
+    read_cols = [c for c in cols if found[c] is not None]
+    positions = [_position(header, found[c], path, c, name) for c in read_cols]
+    tbl, bad_rows, fast = _read(path, fc, header, read_cols, positions, _arrow_types(table, read_cols, fc, cfg))
+    skipped = min(fc.skip_rows, tbl.num_rows)
+    if skipped:  # rows after the header that are no records (a second header row): left out, and counted
+        tbl = tbl.slice(skipped)
+    report = TableReport(name, str(path), read=tbl.num_rows + bad_rows + skipped)
+    report.filter("rows after the header skipped (skip_rows)", skipped)
     rows = _Rows(tbl.num_rows)
-    frame = _typed_frame(tbl, cols, positions, fast, table, src, cfg, rows)
-    _table_rules(frame, rows, table, src, cfg, path, report)
+    for col, value in fc.fixed.items():
+        tbl = tbl.append_column(f"fixed:{col}", pa.array([value] * tbl.num_rows, type=pa.string()))
+    names = {c: (f"c{p}" if c in read_cols else f"fixed:{c}") for c, p in zip(cols, _positions_of(cols, read_cols, positions))}
+    frame = _typed_frame(tbl, cols, names, fast, table, fc, cfg, rows, report)
+    currencies = _table_rules(frame, rows, table, fc, cfg, path, report)
+    report.ncols, report.skip = len(header), skipped  # for the line numbers of rejected rows
+    return _Part(path, fc, frame, rows, report, len(header), bad_rows, currencies)
+
+
+def _positions_of(cols, read_cols, positions) -> list:
+    where = dict(zip(read_cols, positions))
+    return [where.get(c) for c in cols]
+
+
+def read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.DataFrame, TableReport]:
+    """Load one canonical table from its file(s): every column that can decide a row's fate, plus the
+    ones asked for.
+
+    `required` columns missing from a file are an error naming the config key; `optional` ones are
+    simply absent from the frame. Subscriptions always carry `mrr` in MRR units (from `mrr`, or
+    `amount` + `interval`). Several files (sources.<table>.files, or a glob) make one table: a row
+    that repeats an earlier row of the table exactly is left out and counted; a repeated key with
+    different content is rejected."""
+    table = TABLES[name]
+    parts = [_read_file(cfg, table, path, fc, required, optional) for path, fc in cfg.files_of(name)]
+    _check_currencies(parts, cfg, name)
+    columns = list(dict.fromkeys(c for p in parts for c in p.frame.columns))
+    frame = pd.concat([p.frame.reindex(columns=columns) for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].frame
+    ok = np.concatenate([p.rows.ok for p in parts])
     if table.key and table.key in frame:
-        key = frame[table.key]
-        dup = (key.notna() & key.where(rows.ok).duplicated(keep="first")).to_numpy() & rows.ok
-        rows.reject(dup, f"duplicate {table.key}")
-    _check_sums(frame, rows, table, path)
-    _account(rows, report, path, src, len(header), bad_rows)
-    ok = rows.ok
+        _repeated_keys(frame, ok, parts, table.key)
+        ok = np.concatenate([p.rows.ok for p in parts])
+    _check_sums(frame, ok, table, parts[0].path if len(parts) == 1 else Path(f"{name} files"))
+    for p in parts:
+        _account(p.rows, p.report, p.path, p.fc, p.ncols, p.bad_rows)
+    report = parts[0].report if len(parts) == 1 else _merged_report(name, parts)
     return (frame if ok.all() else frame.loc[ok].reset_index(drop=True)), report
+
+
+def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key: str) -> None:
+    """A key seen before: the row is left out (and counted) when it repeats the earlier row exactly —
+    overlapping exports — and rejected when its content differs."""
+    keys = frame[key]
+    candidates = keys.notna().to_numpy() & ok
+    repeat = np.zeros(len(frame), dtype=bool)
+    repeat[candidates] = keys[candidates].duplicated(keep="first").to_numpy()
+    if not repeat.any():
+        return
+    identical = np.zeros(len(frame), dtype=bool)
+    identical[candidates] = frame.loc[candidates].duplicated(keep="first").to_numpy()
+    start = 0
+    for p in parts:
+        n = len(p.frame)
+        same = repeat[start : start + n] & identical[start : start + n]
+        p.rows.reject(same, _Rows.FILTERED)
+        p.report.filter("repeats an earlier row exactly (overlapping exports)", int(same.sum()))
+        p.rows.reject(repeat[start : start + n] & ~same, f"duplicate {key}")
+        start += n
+
+
+def _merged_report(name: str, parts: list[_Part]) -> TableReport:
+    """One report for a table of several files; rejected lines are named file:line."""
+    merged = TableReport(name, f"{parts[0].path.parent}/{{{','.join(p.path.name for p in parts)}}}")
+    merged.files = [p.report for p in parts]
+    for p in parts:
+        r = p.report
+        merged.read += r.read
+        for reason, n in r.filtered.items():
+            merged.filter(reason, n)
+        for reason, n in r.rejected.items():
+            merged.rejected[reason] = merged.rejected.get(reason, 0) + n
+            lines = merged.rejected_lines.setdefault(reason, [])
+            lines += [f"{p.path.name}:{line}" for line in r.rejected_lines.get(reason, [])][: FIRST_LINES - len(lines)]
+        merged.warnings += [f"{p.path.name}: {w}" for w in r.warnings]
+    return merged
+
+
+def _check_currencies(parts: list[_Part], cfg: Config, name: str) -> None:
+    """Without a base currency, the files of a table must all hold the same one currency."""
+    present = sorted(set().union(*(p.currencies for p in parts)))
+    if cfg.currency.base is None and len(present) > 1:
+        where = parts[0].path.name if len(parts) == 1 else f"the files of {name}"
+        raise DataError(
+            f"{where}: amounts are in several currencies ({', '.join(present)}) and no base currency is set",
+            "Set currency.base and currency.rates in the config",
+            file=str(parts[0].path),
+            column="currency",
+        )
 
 
 class _Rows:
@@ -293,29 +392,30 @@ class _Rows:
         return self.code == 0
 
 
-def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, cfg: Config, rows: _Rows) -> pd.DataFrame:
+def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: FileConfig, cfg: Config, rows: _Rows, report) -> pd.DataFrame:
     """Arrow columns -> a frame of canonical, typed columns; bad values rejected with their reason."""
     frame = pd.DataFrame(index=pd.RangeIndex(tbl.num_rows))
     subs_value = table.name == "subscriptions"
-    for col, pos in zip(cols, positions):
+    naive_zone = fc.timezone or cfg.timezone  # the zone of the file's naive datetimes
+    for col in cols:
         spec = table.column(col)
-        arr = tbl.column(f"c{pos}")
+        arr = tbl.column(names[col])
         if col in fast:  # parsed by Arrow while reading
             if spec.type == "number":  # Arrow reads `nan` and `inf` as numbers: no value of ours
                 parsed = arr.to_pandas()
                 values_ = parsed.to_numpy(dtype="float64")
                 bad = ~np.isfinite(values_) & ~pc.is_null(arr).to_numpy(zero_copy_only=False) if not np.isfinite(values_).all() else None
                 if bad is not None and bad.any():
-                    rows.reject(bad, f"bad {col} (expected {_expected(spec, src)})")
+                    rows.reject(bad, f"bad {col} (expected {_expected(spec, fc)})")
                     parsed = parsed.where(~bad)
             else:
                 parsed = arr.to_pandas().astype("datetime64[us]")
                 if spec.type == "date":
                     parsed = parsed.dt.floor("D")
                 else:  # wall-clock time in the zone -> an instant; one that leaves years 1..9999 is no value
-                    parsed = values.fast_naive_to_utc(parsed, cfg.timezone)
+                    parsed = values.fast_naive_to_utc(parsed, naive_zone)
             empty = pc.is_null(arr).to_numpy(zero_copy_only=False)
-            rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, src)})")
+            rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, fc)})")
             if spec.required:
                 rows.reject(empty, f"empty {col}")
             frame[col] = parsed
@@ -323,6 +423,9 @@ def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, c
         trimmed = pc.utf8_trim_whitespace(arr)
         empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
         text = (trimmed if spec is not None and spec.type == "id" else arr).to_pandas()  # ids lose surrounding spaces
+        if col in fc.values:  # the export's own words -> canonical values (`Very easy` -> 7, `Solved` -> true)
+            text = values.map_values(text, fc.values[col])
+            empty = (text.str.strip() == "").to_numpy(dtype=bool, na_value=True)
         if empty.any():
             missing = text.where(~empty)  # an empty cell is a missing value; text stays exactly as written
         else:
@@ -335,27 +438,51 @@ def _typed_frame(tbl: pa.Table, cols, positions, fast: set, table: Table, src, c
         if spec.type in ("id", "text"):
             frame[col] = missing
             continue
-        parsed = _parse_column(spec, text, src, cfg)
+        if fc.buddhist_era and spec.type in ("date", "datetime"):
+            text = values.from_buddhist_era(text)
+        parsed = _parse_column(spec, text, fc, cfg, naive_zone)
         long = values.too_long(text)
         rows.reject(~empty & long, f"bad {col} (longer than {values.MAX_TYPED_CHARS} characters)")
-        rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, src)})")
+        rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, fc)})")
         frame[col] = parsed
+    _warn_buddhist_era(frame, table, fc, report)
     return frame
 
 
-def _parse_column(spec, raw: pd.Series, src: SourceConfig, cfg: Config) -> pd.Series:
+def _warn_buddhist_era(frame: pd.DataFrame, table: Table, fc: FileConfig, report) -> None:
+    """Dates 400+ years ahead that read as 24xx-26xx are Buddhist-era years read as CE: say so."""
+    if fc.buddhist_era:
+        return
+    for col in frame.columns:
+        spec = table.column(col)
+        if spec is None or spec.type not in ("date", "datetime"):
+            continue
+        years = frame[col].dt.year
+        thai = years.between(2400, 2700)
+        if thai.any():
+            example = frame.loc[thai.to_numpy(), col].iloc[0].date()
+            report.warnings.append(
+                f"{col} holds dates like {example}, 400+ years ahead: they look like Thai Buddhist-era years "
+                f"({example.year} = {example.year - 543}). Set sources.{table.name}.buddhist_era: true to convert them"
+            )
+
+
+def _parse_column(spec, raw: pd.Series, fc: FileConfig, cfg: Config, naive_zone: str) -> pd.Series:
     if spec.type == "date":
-        return values.parse_dates(raw, src.date_format, cfg.timezone)
+        return values.parse_dates(raw, fc.date_format, cfg.timezone, naive_zone)
     if spec.type == "datetime":
-        return values.parse_datetimes(raw, src.datetime_format, cfg.timezone)
+        return values.parse_datetimes(raw, fc.datetime_format, naive_zone)
     if spec.type == "money":
-        return values.parse_money(raw, src.decimal_comma)
+        units = values.parse_money(raw, fc.decimal_comma)
+        if fc.amount_divisor > 1:  # amounts in minor units (cents): exact while the divisor divides them
+            units = pd.Series(np.rint(units.to_numpy(dtype="float64", na_value=np.nan) / fc.amount_divisor), index=raw.index).astype("Int64")
+        return units
     if spec.type == "int":
         return values.parse_int(raw)
     if spec.type == "bool":
         return values.parse_bool(raw)
     if spec.type == "number":
-        return values.parse_number(raw, src.decimal_comma)
+        return values.parse_number(raw, fc.decimal_comma)
     return raw
 
 
@@ -372,9 +499,10 @@ def _expected(spec, src: SourceConfig) -> str:
 # --------------------------------------------------------------------------- table rules
 
 
-def _currency_rates(frame: pd.DataFrame, cfg: Config, src: SourceConfig, path: Path, rows: _Rows) -> np.ndarray | None:
-    """Rate per row to the base currency, or None when no conversion is needed. A blank currency
-    cell is the file's currency (sources.<table>.currency); with neither, the row is rejected."""
+def _currency_rates(frame: pd.DataFrame, cfg: Config, src: FileConfig, path: Path, rows: _Rows) -> tuple[np.ndarray | None, set]:
+    """Rate per row to the base currency (None when no conversion is needed), and the currencies the
+    usable rows hold. A blank currency cell is the file's currency (sources.<table>.currency); with
+    neither, the row is rejected, never summed at the base rate."""
     if "currency" in frame:
         codes = frame["currency"].str.strip().str.upper().fillna("")
         if src.currency:
@@ -384,19 +512,12 @@ def _currency_rates(frame: pd.DataFrame, cfg: Config, src: SourceConfig, path: P
     elif src.currency:
         codes = pd.Series(src.currency.upper(), index=frame.index)
     else:
-        return None
-    present = sorted(set(codes[rows.ok].unique()) - {""})
+        return None, set()
+    present = set(codes[rows.ok].unique()) - {""}
     base = cfg.currency.base
     if base is None:
-        if len(present) > 1:
-            raise DataError(
-                f"{path.name}: amounts are in several currencies ({', '.join(present)}) and no base currency is set",
-                "Set currency.base and currency.rates in the config",
-                file=str(path),
-                column="currency",
-            )
-        return None
-    missing = [c for c in present if c != base and c not in cfg.currency.rates]
+        return None, present  # several currencies without a base: _check_currencies stops the run
+    missing = sorted(c for c in present if c != base and c not in cfg.currency.rates)
     if missing:
         raise DataError(
             f"{path.name}: no rate to {base} for {', '.join(missing)}",
@@ -405,7 +526,20 @@ def _currency_rates(frame: pd.DataFrame, cfg: Config, src: SourceConfig, path: P
             column="currency",
         )
     rates = {**cfg.currency.rates, base: 1.0}
-    return codes.map(rates).to_numpy(dtype="float64", na_value=np.nan)
+    return codes.map(rates).to_numpy(dtype="float64", na_value=np.nan), present
+
+
+def _excluded_status(frame: pd.DataFrame, rows: _Rows, table: Table, fc: FileConfig, report) -> None:
+    """Rows whose status the config excludes (void invoices, never-billed subscriptions): left out,
+    and counted per status. Before currencies: such a row needs no rate."""
+    excluded_statuses = [x.strip().lower() for x in fc.excluded(table.name)]
+    if "status" not in frame or not excluded_statuses:
+        return
+    status = frame["status"].str.strip().str.lower()
+    excluded = status.isin(excluded_statuses).to_numpy() & rows.ok
+    for label, n in status[excluded].value_counts().items():
+        report.filter(f"status {label}", n)
+    rows.reject(excluded, _Rows.FILTERED)
 
 
 def _convert(units: pd.Series, rates: np.ndarray | None, rows: _Rows, col: str, base: str | None) -> np.ndarray:
@@ -418,18 +552,15 @@ def _convert(units: pd.Series, rates: np.ndarray | None, rows: _Rows, col: str, 
     return np.where(np.isfinite(money) & (np.abs(money) <= MAX_MONEY * MONEY_SCALE), money, 0).astype("int64")
 
 
-def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Config, path: Path, report) -> None:
-    """Rules beyond column types: subscription dates and MRR, excluded statuses, survey scales."""
+def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src: FileConfig, cfg: Config, path: Path, report) -> set:
+    """Rules beyond column types: excluded statuses, subscription dates and MRR, currencies, survey
+    kinds and scales. Returns the currencies of the file's usable rows."""
+    _excluded_status(frame, rows, table, src, report)
+    currencies: set = set()
     if table.name == "subscriptions":
-        _subscription_rules(frame, rows, src, cfg, path)
+        currencies = _subscription_rules(frame, rows, src, cfg, path)
     elif table.name == "invoices":
-        if "status" in frame and src.exclude_status:  # before currencies: a void row needs no rate
-            status = frame["status"].str.strip().str.lower()
-            excluded = status.isin([s.lower() for s in src.exclude_status]).to_numpy() & rows.ok
-            for label, n in status[excluded].value_counts().items():
-                report.filter(f"status {label}", n)
-            rows.reject(excluded, _Rows.FILTERED)
-        rates = _currency_rates(frame, cfg, src, path, rows)
+        rates, currencies = _currency_rates(frame, cfg, src, path, rows)
         amount = frame["amount"]
         frame["amount"] = pd.array(_convert(amount, rates, rows, "amount", cfg.currency.base), dtype="Int64")
         frame.loc[amount.isna().to_numpy(), "amount"] = pd.NA
@@ -446,9 +577,10 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src, cfg: Confi
             low, high = cfg.metrics.scale(survey)
             off = (kind == survey).to_numpy() & ~((frame["score"] >= low) & (frame["score"] <= high)).to_numpy(dtype=bool, na_value=False)
             rows.reject(off & frame["score"].notna().to_numpy(), f"score off the {survey} scale {low:g}..{high:g}")
+    return currencies
 
 
-def _subscription_rules(frame: pd.DataFrame, rows: _Rows, src, cfg: Config, path: Path) -> None:
+def _subscription_rules(frame: pd.DataFrame, rows: _Rows, src, cfg: Config, path: Path) -> set:
     if "ended_at" in frame:
         rows.reject((frame["ended_at"] < frame["started_at"]).to_numpy(), "ends before it starts")
         if src.end_inclusive:  # the export's end dates are last days of service: make them first days without
@@ -457,7 +589,7 @@ def _subscription_rules(frame: pd.DataFrame, rows: _Rows, src, cfg: Config, path
         frame["term_ends_at"] = frame["term_ends_at"] + pd.Timedelta(days=1)
     if "is_trial" in frame:
         frame["is_trial"] = frame["is_trial"].fillna(False).astype(bool)
-    rates = _currency_rates(frame, cfg, src, path, rows)
+    rates, currencies = _currency_rates(frame, cfg, src, path, rows)
     if "mrr" in frame:
         units = _convert(frame["mrr"], rates, rows, "mrr", cfg.currency.base)
         rows.reject(units < 0, "negative mrr")
@@ -476,14 +608,15 @@ def _subscription_rules(frame: pd.DataFrame, rows: _Rows, src, cfg: Config, path
         frame["mrr"] = (product // count + ((product % count) * 2 >= count)).astype("int64")  # nearest, half up
         _drop(frame, "amount", "interval", "interval_count")
     _drop(frame, "currency")
+    return currencies
 
 
-def _check_sums(frame: pd.DataFrame, rows: _Rows, table: Table, path: Path) -> None:
+def _check_sums(frame: pd.DataFrame, ok: np.ndarray, table: Table, path: Path) -> None:
     """Every sum of a table's amounts must be exact in int64: refuse a table whose amounts cannot be."""
     for col in ("mrr", "amount"):
-        if col in frame and table.name in ("subscriptions", "invoices", "costs"):
+        if col in frame and table.name in ("subscriptions", "invoices", "costs", "invoice_lines"):
             units = frame[col].to_numpy(dtype="float64", na_value=0.0)
-            total = float(np.abs(units[rows.ok]).sum())
+            total = float(np.abs(units[ok]).sum())
             if total >= SUM_LIMIT:
                 raise DataError(
                     f"{path.name}: the amounts of '{col}' add up to more than int64 can hold exactly "
@@ -522,7 +655,9 @@ def _account(rows: _Rows, report: TableReport, path: Path, src, ncols: int, bad_
     if not firsts and not bad_rows:
         return
     need = max((int(i.max()) for i in firsts.values()), default=-1)
-    valid, invalid = readers.physical_lines(path, src.encoding, src.delimiter, ncols, need, min(bad_rows, FIRST_LINES))
+    skip = getattr(report, "skip", 0)  # records skipped after the header come before the rows counted here
+    valid, invalid = readers.physical_lines(path, src, ncols, need + skip, min(bad_rows, FIRST_LINES))
+    valid = valid[skip:]
     for reason, idx in firsts.items():
         report.rejected_lines[reason] = [valid[i] for i in idx if i < len(valid)]
     if bad_rows:

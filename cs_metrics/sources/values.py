@@ -365,10 +365,28 @@ def _strptime_fallback(text: pd.Series, parsed: pd.Series, fmt: str, aware: bool
     return out
 
 
+EPOCHS = {"epoch": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}  # date formats counting from 1970-01-01 (UTC)
+
+
+def _epoch_micros(t: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds (epoch), milliseconds (epoch_ms) or microseconds (epoch_us) since 1970-01-01 UTC -> instants."""
+    number = parse_number(t)
+    us = np.rint(number.to_numpy(dtype="float64") * EPOCHS[fmt])
+    ok = ~np.isnan(us)
+    return us, ok, ok.copy()  # an epoch is an instant, like a value with an offset
+
+
+def _micros_of(t: pd.Series, fmt: str | None):
+    if fmt in EPOCHS:
+        return _epoch_micros(t, fmt)
+    return _format_micros(t, fmt) if fmt else _iso_micros(t)
+
+
 def parse_datetimes(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
-    """Datetime column -> UTC instants (datetime64[us]); NaT where empty or unparseable."""
+    """Datetime column -> UTC instants (datetime64[us]); NaT where empty or unparseable. Naive
+    values are wall-clock time in `tz`."""
     t = s.str.strip()
-    us, ok, has_offset = _format_micros(t, fmt) if fmt else _iso_micros(t)
+    us, ok, has_offset = _micros_of(t, fmt)
     ok &= ~np.isnan(us)
     wall = np.where(ok & ~has_offset, us, np.nan)
     utc = np.where(ok & has_offset, us, np.nan)
@@ -378,13 +396,19 @@ def parse_datetimes(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
     return as_series(_in_range(out), s.index)
 
 
-def parse_dates(s: pd.Series, fmt: str | None, tz: str) -> pd.Series:
-    """Date column -> local days (datetime64[us] at midnight); a datetime with an offset is converted
-    to `tz` before its day is taken, a naive one is already local."""
+def parse_dates(s: pd.Series, fmt: str | None, tz: str, naive_tz: str | None = None) -> pd.Series:
+    """Date column -> local days in `tz` (datetime64[us] at midnight). A datetime with an offset (or
+    an epoch) is converted to `tz` before its day is taken; a naive datetime is wall-clock time in
+    `naive_tz` (the file's zone, default `tz`), converted when that zone is another."""
     t = s.str.strip()
-    us, ok, has_offset = _format_micros(t, fmt) if fmt else _iso_micros(t)
+    us, ok, has_offset = _micros_of(t, fmt)
     ok &= ~np.isnan(us)
     value = np.where(ok, np.nan_to_num(us), 0).astype("int64")
+    if naive_tz and naive_tz != tz:
+        naive = ok & ~has_offset
+        if naive.any():  # wall clock in the file's zone -> an instant -> the business's day below
+            value = np.where(naive, local_to_utc(np.where(naive, value, NAT), naive_tz), value)
+            has_offset = has_offset | naive
     if (ok & has_offset).any():
         value = np.where(ok & has_offset, utc_to_local(np.where(ok & has_offset, value, NAT), tz), value)
     days = np.where(ok, np.floor_divide(value, US_PER_DAY), NAT)
@@ -399,6 +423,42 @@ _MAX_US = int((np.datetime64("10000-01-01", "us") - np.datetime64(0, "us")).asty
 def _in_range(us: np.ndarray) -> np.ndarray:
     """Instants outside years 1..9999 (after a time zone shift) are not values."""
     return np.where((us >= _MIN_US) & (us < _MAX_US), us, NAT)
+
+
+# --------------------------------------------------------------------------- the export's own words
+
+
+def map_values(text: pd.Series, mapping: dict) -> pd.Series:
+    """The export's own values -> canonical text (`Very easy` -> `7`, `Solved` -> `true`), compared
+    without case and surrounding spaces; values the map does not name stay as written."""
+    lookup = {str(k).strip().casefold(): _canonical_text(v) for k, v in mapping.items()}
+    key = text.str.strip().str.casefold()
+    distinct = {v: lookup[v] for v in key.dropna().unique() if v in lookup}  # one lookup per distinct value
+    mapped = key.map(distinct)
+    return text.where(mapped.isna(), mapped)
+
+
+def _canonical_text(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return ""
+    return str(v)
+
+
+_BE_YEAR = re.compile(r"(?<!\d)(2[4-6]\d\d)(?!\d)")
+
+
+def from_buddhist_era(text: pd.Series) -> pd.Series:
+    """Thai Buddhist-era years (2400..2699) -> the Common Era (minus 543): `08/11/2569` -> `08/11/2026`."""
+    found = text.str.extract(_BE_YEAR.pattern, expand=False)
+    if found.isna().all():
+        return text
+    ce = (pd.to_numeric(found, errors="coerce") - 543).astype("Int64").astype("string")
+    head = text.str.extract(r"^(.*?)(?<!\d)2[4-6]\d\d(?!\d)", expand=False)
+    tail = text.str.extract(r"(?<!\d)2[4-6]\d\d(?!\d)(.*)$", expand=False)
+    converted = head + ce + tail
+    return text.where(found.isna(), converted.astype(object))
 
 
 # --------------------------------------------------------------------------- Arrow's fast path
