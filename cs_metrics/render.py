@@ -143,6 +143,11 @@ def document(r: MetricResult, explain: bool = False) -> dict[str, Any]:
             for s in r.segments
         ]
     doc["warnings"] = list(r.warnings)
+    if r.coverage:  # what the inputs span, and the last day all of them have data for
+        doc["data_through"] = min(span.end for span in r.coverage.values()).isoformat()
+        doc["coverage"] = [
+            {"table": s.table, "file": s.file, "start": s.start.isoformat(), "end": s.end.isoformat()} for s in r.coverage.values()
+        ]
     if explain:
         doc["definition"] = r.definition
         doc["formula"] = r.formula

@@ -53,8 +53,14 @@ def _entry_doc(e: Entry, explain: bool) -> dict:
 
 
 def report_json(r: Report, explain: bool = False) -> str:
+    from cs_metrics.coverage import data_through
+
+    spans = r.dataset.spans()
+    through = data_through(spans)
     doc = {
         "period": {"start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
+        "data_through": through.isoformat() if through else None,
+        "coverage": [{"table": s.table, "file": s.file, "start": s.start.isoformat(), "end": s.end.isoformat()} for s in spans.values()],
         "metrics": [_entry_doc(e, explain) for e in r.entries],
         "skipped": r.skipped,
     }

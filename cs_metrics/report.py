@@ -134,20 +134,18 @@ def build(
 
 
 def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:
-    from cs_metrics.runner import segments
+    from cs_metrics.runner import compute
 
     func = spec.function()
-    result = func(frames, period, cfg)
-    if by:
-        result.segments = segments(func, frames, period, cfg, ds, by)
+    result = compute(spec, func, frames, period, cfg, ds, by)
     entry = Entry(spec, result)
     if previous:
-        entry.previous = func(frames, period.previous(), cfg)
+        entry.previous = compute(spec, func, frames, period.previous(), cfg, ds)
     if trend:
         known = {0: result, 1: entry.previous}
         for n in range(trend - 1, -1, -1):
             p = period.shifted(n)
-            r = known[n] if n in known and (n == 0 or previous) else func(frames, p, cfg)
+            r = known[n] if n in known and (n == 0 or previous) else compute(spec, func, frames, p, cfg, ds)
             entry.trend_results.append(r)
             entry.trend.append((p, r.value))
     return entry

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from cs_metrics.contract import TABLES
 from cs_metrics.errors import CsMetricsError
 from cs_metrics.metrics import REGISTRY
 from cs_metrics.report import Report
@@ -19,7 +18,6 @@ PROFILE = "cs-metrics (default definitions)"
 SMALL_MULTIPLES = ("mrr", "churn", "ndr", "nps", "csat")
 # Dates that schedule the future (a term's end, a due date, a planned cancellation) say nothing about
 # how recent the data is.
-_FUTURE_COLUMNS = {"ended_at", "term_ends_at", "due_at"}
 
 
 @dataclass
@@ -31,25 +29,10 @@ class Extras:
 
 
 def data_through(rep: Report) -> date | None:
-    """The latest date of the inputs: the last day any loaded table records something that happened
-    (a response, a ticket, an event, an invoice, a start ...), over the tables this run read.
-    One place to replace once the loader reports each table's data span."""
-    import pandas as pd
+    """The last day every table the report read has data for (see cs_metrics.coverage)."""
+    from cs_metrics.coverage import data_through as through
 
-    latest = None
-    for name in rep.dataset.reports:
-        frame = rep.dataset.table(name)
-        for col in TABLES[name].columns:
-            if col.type not in ("date", "datetime") or col.name in _FUTURE_COLUMNS or col.name not in frame:
-                continue
-            values = frame[col.name]
-            if not len(values) or not pd.api.types.is_datetime64_any_dtype(values):
-                continue
-            top = values.max()
-            if pd.notna(top):
-                day = top.date()
-                latest = day if latest is None or day > latest else latest
-    return latest
+    return through(rep.dataset.spans())
 
 
 def revenue_cohorts(rep: Report) -> MetricResult | None:

@@ -24,6 +24,7 @@ class MetricResult:
     formula: str = ""  # the formula with the actual numbers (--explain)
     segments: list[dict[str, Any]] | None = None  # with --by: {"segment", "value", "details"}
     filtered: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> reason -> rows left out
+    coverage: dict[str, Any] = field(default_factory=dict)  # table -> coverage.Span of the inputs read
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:

@@ -44,10 +44,29 @@ def run(
     ds = ds or Dataset(cfg)
     frames = load_inputs(spec, cfg, ds, options or {})
     func = functools.partial(spec.function(), **(options or {}))
-    result = func(frames, period, cfg)
+    return compute(spec, func, frames, period, cfg, ds, by), ds
+
+
+def compute(spec: MetricSpec, func, frames: dict, period: Period, cfg: Config, ds: Dataset, by: str | None = None) -> MetricResult:
+    """The metric for one period, as far as its inputs cover it (see cs_metrics.coverage): a table it
+    needs that does not reach into the period makes the value n/a; one it uses only when present
+    is left out for that period."""
+    from cs_metrics import coverage
+
+    inputs = spec.inputs(cfg, ds.exists)
+    spans = ds.spans()
+    optional = [i.table for i in inputs if i.if_present and i.table in frames]
+    window = spec.optional_window(period, cfg) if spec.optional_window else (period.start, period.end)
+    dropped = coverage.uncovered(window, spans, optional)
+    use = {t: f for t, f in frames.items() if t not in dropped}
+    result = func(use, period, cfg)
     if by:
-        result.segments = segments(func, frames, period, cfg, ds, by)
-    return result, ds
+        result.segments = segments(func, use, period, cfg, ds, by)
+    coverage.check(result, spans, [i.table for i in inputs if not i.if_present and i.table in frames])
+    for table in dropped:
+        result.warnings.append(f"{spans[table].text()}: left out for {window[0]}..{window[1]}, which it does not reach")
+    result.coverage = {t: spans[t] for t in frames if t in spans}
+    return result
 
 
 def segment_of(ds: Dataset, by: str) -> pd.Series:

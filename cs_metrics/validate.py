@@ -20,7 +20,8 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
     rows, failed, warnings = [], 0, []
     for name, table in TABLES.items():
         path = cfg.path_of(name)
-        row = {"table": name, "file": str(path), "status": "ok", "read": None, "used": None, "filtered": None, "rejected": None, "problem": ""}
+        row = {"table": name, "file": str(path), "status": "ok", "read": None, "used": None, "filtered": None, "rejected": None,
+               "span_start": None, "span_end": None, "problem": ""}  # fmt: skip
         if not ds.exists(name) and name in ds.not_read:
             row.update(status="not read", problem=ds.not_read[name])
             rows.append(row)
@@ -42,6 +43,9 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             continue
         report = ds.reports[name]
         row["file"] = report.path
+        span = ds.span(name)  # the dates the table covers (its main date column; state tables to the export day)
+        if span is not None:
+            row.update(span_start=span.start.isoformat(), span_end=span.end.isoformat())
         broken = report.broken()
         failed += bool(broken)
         reasons = [

@@ -140,4 +140,21 @@ def write_report(path: Path, report) -> None:
         add_result(wb, e.result, taken)
     if report.skipped:
         _table(wb.create_sheet(_sheet_name("skipped", taken)), ["metric", "reason"], [[s["metric"], s["reason"]] for s in report.skipped])
+    _coverage_sheet(wb.create_sheet(_sheet_name("coverage", taken)), report)
     _save(wb, path)
+
+
+def _coverage_sheet(ws, report) -> None:
+    """What each input spans, and the last day all of them have data for (dates as Excel dates)."""
+    from cs_metrics.coverage import data_through
+
+    spans = report.dataset.spans()
+    through = data_through(spans)
+    _table(ws, ["table", "file", "first_day", "last_day"], [[s.table, s.file, s.start, s.end] for s in spans.values()])
+    row = len(spans) + 3
+    _put(ws, row, 1, "data_through")
+    _put(ws, row, 2, through)
+    for r in range(2, row + 1):
+        for c in (2, 3, 4):
+            if ws.cell(row=r, column=c).is_date:
+                ws.cell(row=r, column=c).number_format = "yyyy-mm-dd"

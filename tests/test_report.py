@@ -182,7 +182,7 @@ def test_report_xlsx_has_one_sheet_per_metric(data, tmp_path):
     r = cli("report", "--data", str(data), "--period", "2024-05", "--metrics", "mrr,churn", "--output", str(out))
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["report", "Charts", "mrr", "churn"]
+    assert wb.sheetnames == ["report", "Charts", "mrr", "churn", "coverage"]
     header = [c.value for c in wb["report"][1]]
     mrr_row = [c.value for c in wb["report"][2]]
     assert mrr_row[header.index("value")] == 250 and mrr_row[header.index("previous_value")] == 550

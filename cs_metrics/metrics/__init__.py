@@ -58,6 +58,9 @@ class MetricSpec:
     aliases: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     sample: Sample | None = None  # what the value rests on (check's min_n, the report's n)
+    # (period, config) -> (first, last day) the tables it uses only when present must reach into;
+    # None: the period itself
+    optional_window: Callable[..., tuple] | None = None
 
     def function(self):
         module, _, func = self.target.partition(":")
@@ -435,6 +438,18 @@ SAMPLES = {
     "plan-migration": Sample("customers", ("opening_customers",)),
 }
 REGISTRY = {name: (dataclasses.replace(spec, sample=SAMPLES[name]) if name in SAMPLES and spec.sample is None else spec) for name, spec in REGISTRY.items()}
+
+
+def _health_window(period, cfg) -> tuple:
+    """Health looks back `lookback_days` from each scoring day, the earliest `backtest_horizon_days`
+    before the period's end."""
+    from datetime import timedelta
+
+    opt = cfg.metrics.health
+    return period.end - timedelta(days=opt.backtest_horizon_days + opt.lookback_days), period.end
+
+
+REGISTRY["health"] = dataclasses.replace(REGISTRY["health"], optional_window=_health_window)
 
 ALIASES = {alias: spec.name for spec in REGISTRY.values() for alias in spec.aliases}
 

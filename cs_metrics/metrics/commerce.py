@@ -387,6 +387,12 @@ def repeat_purchase(frames: dict[str, pd.DataFrame], period: Period, cfg: Config
     returning = per_customer.index[per_customer.to_numpy() >= 2].intersection(purchasers)
     n, k = len(purchasers), len(returning)
     value, interval, warnings = rate(k, n, what="repeat purchase rate", population="purchasers")
+    first = inv["issued_at"].min()
+    if window == "all" and pd.notna(first) and first.date() > period.start - pd.Timedelta(days=365):
+        warnings.append(
+            f"the invoices start on {first.date()}, less than a year before the period: purchases before that are "
+            "unknown, so returning purchasers may be undercounted"
+        )
     details = {
         "window": window,
         "purchasers": n,

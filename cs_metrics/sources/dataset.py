@@ -21,6 +21,7 @@ class Dataset:
         self.reports: dict[str, TableReport] = {}
         self._headers: dict[tuple, list[str]] = {}
         self.not_read: dict[str, str] = {}  # table -> why a file of its name is not read as it
+        self._spans: dict = {}
 
     def exists(self, name: str, column: str | None = None) -> bool:
         """Whether the table has a file to read (and, given a column, has that column: only the header
@@ -91,7 +92,22 @@ class Dataset:
         self._asked[name] = (req, opt)
         self._frames[name] = frame
         self.reports[name] = report
+        self._spans.pop(name, None)
         return frame
+
+    def span(self, name: str):
+        """The dates the table covers (coverage.Span), once it has been read; None without any."""
+        if name not in self._frames:
+            return None
+        if name not in self._spans:
+            from cs_metrics.coverage import table_span
+
+            self._spans[name] = table_span(name, self._frames[name], self.reports[name], self.cfg)
+        return self._spans[name]
+
+    def spans(self) -> dict:
+        """The span of every table read so far (tables without dates left out)."""
+        return {name: span for name in self._frames if (span := self.span(name)) is not None}
 
     def usable(self, name: str) -> None:
         """Stop when a table that has rows has none usable: a broken feed is never a quiet month."""
