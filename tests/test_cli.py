@@ -45,7 +45,7 @@ MRR_KEYS = {"opening_mrr", "closing_mrr", "arr", "net_new_mrr"} | {
 }
 ANSI = "\x1b["
 BOX_CHARS = set("─│╭╮╰╯┃━┏┓┗┛┡┩├┤┼┬┴═║╔╗╚╝╞╡╪┌┐└┘")
-JSON_KEYS = {"metric", "period", "value", "unit", "details", "warnings"}
+JSON_KEYS = {"metric", "period", "value", "unit", "details", "warnings", "data_through", "coverage"}
 NO_STARTED_AT = "subscription_id,customer_id,Start,mrr\nS1,C1,2024-01-01,100\n"  # `started_at` is called Start
 
 SUBSCRIPTIONS = """\
