@@ -53,7 +53,7 @@ PeriodOpt = Annotated[Optional[str], typer.Option("--period", "-p", help="2024-0
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="The 'today' relative periods count from (YYYY-MM-DD).", show_default=False)]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="One result per value of a customers.csv column (plan, region, owner ...) plus a total.", show_default=False)]
 FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (default: table on a terminal, else csv).", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout; the format follows its extension.", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout (atomically; through a symlink; directly into a pipe or device); the format follows its extension. The folder must exist.", show_default=False)]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the definition used and the formula with the actual numbers.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when any input row is rejected.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr except errors.")]
@@ -84,6 +84,8 @@ class Run:
             raise UsageError(str(exc)) from None
         self.output = output
         self.fmt = _pick_format(fmt, output)
+        if output is not None:  # before any computing
+            _check_output_folder(output)
         self.by, self.explain, self.strict = by, explain, strict
         self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
 
@@ -142,33 +144,16 @@ def _use_color(run: Run) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    import tempfile
+    from cs_metrics.outfile import writing
 
-    path = Path(path)
-    _check_output_folder(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write in {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"--output {path}: cannot write it: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(path) as fh:
+        fh.write(text)
 
 
 def _check_output_folder(path: Path) -> None:
-    if not path.name or path.is_dir():
-        raise UsageError(f"--output {path}: is a folder", "Give a file name, e.g. --output kpis.csv")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--output {path}: the folder {folder} does not exist")
+    from cs_metrics.outfile import check_target
+
+    check_target(path)
 
 
 def _render_and_emit(run: Run, result) -> None:

@@ -10,32 +10,39 @@ import csv
 import io
 import json
 import math
+import re
 from typing import Any
 
 from cs_metrics.result import MetricResult
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A line of a text cell that a spreadsheet could run as a formula: it starts (after spaces, NBSP or a
+# BOM, which spreadsheets skip) with = + - @ or their full-width forms, or with a tab or a CR.
+_FORMULA_LINE = re.compile(r"(?:^|(?<=[\r\n]))(?=[ \u00a0\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20\t\r])")
 
 
 # --------------------------------------------------------------------------- values
 
 
 def _plain(v: Any) -> Any:
-    """A JSON-safe plain value: NaN/inf -> None, numpy scalars -> Python."""
+    """A JSON-safe plain value: NaN/inf -> None, numpy scalars -> Python, -0.0 -> 0.0."""
     if v is None:
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        if v == 0:
+            return 0.0
     return v
 
 
 def guard(v: Any) -> Any:
-    """Spreadsheet-injection guard for a text cell."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
+    """Spreadsheet-injection guard for a text cell: a quote before every line of it that a spreadsheet
+    would read as a formula (a reader that splits the cell at a line break sees each line as a row)."""
+    if isinstance(v, str):
+        return _FORMULA_LINE.sub("'", v)
     return v
 
 
@@ -168,14 +175,26 @@ def _flat_rows(r: MetricResult) -> tuple[list[str], list[list[Any]]]:
     return header, out
 
 
-def to_delimited(r: MetricResult, delimiter: str = ",") -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    header, rows = _flat_rows(r)
-    w.writerow(header)
+class _Records(io.StringIO):
+    """A csv writer's target: the writer ends records with CRLF, so that it quotes every cell holding
+    a CR or a LF (a bare CR must not end a row either); each record is stored ending with LF."""
+
+    def write(self, s: str) -> int:
+        return super().write(s[:-2] + "\n" if s.endswith("\r\n") else s)
+
+
+def delimited(header: list[str], rows, delimiter: str = ",") -> str:
+    """CSV/TSV text: a header, then the rows' cells (plain numbers, empty when undefined, guarded text)."""
+    buf = _Records()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    w.writerow([_cell(h) for h in header])
     for row in rows:
         w.writerow([_cell(v) for v in row])
     return buf.getvalue()
+
+
+def to_delimited(r: MetricResult, delimiter: str = ",") -> str:
+    return delimited(*_flat_rows(r), delimiter)
 
 
 def to_json(r: MetricResult, explain: bool = False) -> str:
@@ -208,7 +227,7 @@ def _value_rows(r: MetricResult) -> list[tuple[str, str]]:
 
 def to_markdown(r: MetricResult, explain: bool = False) -> str:
     def table(header: list[str], rows: list[list[str]]) -> str:
-        esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        esc = lambda s: re.sub(r"\r\n|[\r\n]", " ", str(s).replace("|", "\\|"))  # noqa: E731
         lines = ["| " + " | ".join(map(esc, header)) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
         lines += ["| " + " | ".join(map(esc, row)) + " |" for row in rows]
         return "\n".join(lines) + "\n"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
-from cs_metrics.render import _plain, _cell, display, document
+from cs_metrics.render import _plain, delimited, display, document
 from cs_metrics.report import Entry, Report
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -80,13 +79,7 @@ def _grid(r: Report) -> tuple[list[str], list[list]]:
 
 
 def report_delimited(r: Report, delimiter: str) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    header, rows = _grid(r)
-    w.writerow(header)
-    for row in rows:
-        w.writerow([_cell(v) for v in row])
-    return buf.getvalue()
+    return delimited(*_grid(r), delimiter)
 
 
 def report_markdown(r: Report) -> str:
