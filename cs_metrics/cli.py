@@ -353,7 +353,7 @@ def init(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config.")] = Path("cs-metrics.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter config; with --from DIR, propose the mapping for your exports."""
+    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the mapping for your exports."""
     from cs_metrics import init as initmod
 
     if output.exists() and not force and str(output) != "-":
