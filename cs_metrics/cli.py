@@ -304,6 +304,7 @@ def report(
     from cs_metrics.report import build
     from cs_metrics.render_report import render_report
 
+    run.period.shifted(max(1, trend - 1))  # the previous period and the trend's first fit in the calendar
     rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
     run.account(rep.dataset)
     for s in rep.skipped:

@@ -7,6 +7,7 @@ cannot be computed, is listed as skipped with the reason."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
@@ -15,6 +16,18 @@ from cs_metrics.load import Dataset
 from cs_metrics.metrics import REGISTRY, MetricSpec
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
+
+
+def difference(now: float | None, before: float | None, unit: str) -> float | None:
+    """`now - before` as the two are written: the difference of their shortest decimal forms, so no
+    float residue shows at any scale (36936390.86 - 0.0 is 36936390.86, not 36936390.859999955);
+    money to its finest step in the output (6 decimals), counts exact; None when either is undefined."""
+    if now is None or before is None:
+        return None
+    if isinstance(now, int) and isinstance(before, int):
+        return now - before
+    diff = float(Decimal(repr(float(now))) - Decimal(repr(float(before))))
+    return round(diff, 6) if unit == "money" else diff
 
 
 @dataclass
@@ -26,9 +39,7 @@ class Entry:
 
     @property
     def change(self) -> float | None:
-        if self.previous is None or self.result.value is None or self.previous.value is None:
-            return None
-        return round(self.result.value - self.previous.value, 9)  # drops float noise only
+        return difference(self.result.value, self.previous.value if self.previous else None, self.result.unit)
 
     @property
     def improved(self) -> bool | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -201,3 +203,37 @@ def test_conversion_auto_uses_leads_when_subscriptions_have_no_trial_column(data
     )
     doc = json.loads(cli("conversion", "--data", str(data), "--period", "2024-05", "--format", "json").stdout)
     assert doc["details"]["kind"] == "leads" and doc["value"] == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (("report", "--period", "9999"), "9999-12-31, which has no day after it"),
+        (("dau-mau", "--period", "9999-12"), "9999-12-31, which has no day after it"),
+        (("report", "--period", "0001-02"), "the period before 0001-02 falls outside the calendar"),
+        (("report", "--period", "0001-04", "--trend", "6"), "the period 5 periods before 0001-04 falls outside"),
+        (("health", "--period", "0001-02"), "the health lookback window (metrics.health.lookback_days) would start 89 days before 0001-02-28"),
+    ],
+)
+def test_periods_the_calendar_cannot_hold_are_usage_errors(data, args, says):
+    (data / "events.csv").write_text("customer_id,user_id,occurred_at,event\nA,u1,2024-05-02T10:00:00,login\n", encoding="utf-8")
+    r = cli(*args, "--data", str(data))
+    assert r.exit_code == 2, r.output
+    assert says in r.stderr and "periods run from 0001-01-02 to 9999-12-30" in r.stderr
+    assert "internal error" not in r.stderr and r.stdout == ""
+
+
+def test_report_change_carries_no_float_noise_at_scale(tmp_path):
+    # April closing MRR = A's 788,723.35; May closing = B's 36,063,718.91 (A ended on May 1):
+    # change = 36,063,718.91 - 788,723.35 = 35,274,995.56 (a float difference prints 35274995.559999995)
+    (tmp_path / "subscriptions.csv").write_text(
+        "subscription_id,customer_id,started_at,ended_at,mrr\n"
+        "s1,A,2024-01-01,2024-05-01,788723.35\n"
+        "s2,B,2024-05-01,,36063718.91\n",
+        encoding="utf-8",
+    )
+    r = cli("report", "--metrics", "mrr,arpu", "--data", str(tmp_path), "--period", "2024-05", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = {row["metric"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert rows["mrr"]["change"] == "35274995.56"
+    assert rows["arpu"]["change"] == "35274995.56"  # one paying customer in each month

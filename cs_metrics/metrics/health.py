@@ -18,7 +18,7 @@ from cs_metrics.errors import UsageError
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_grid, paying_rows, to_money
 from cs_metrics.metrics.revenue import money_array
-from cs_metrics.period import Period
+from cs_metrics.period import Period, days_before
 from cs_metrics.result import MetricResult
 
 COMPONENTS = ("usage", "breadth", "depth", "nps", "csat", "support", "payments", "mrr_trend")
@@ -103,7 +103,7 @@ class Scores:
 def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> Scores:
     """Score every customer paying at the end of day `end` over the lookback window ending there."""
     opt = cfg.metrics.health
-    window_start = end - timedelta(days=opt.lookback_days - 1)
+    window_start = days_before(end, opt.lookback_days - 1, "the health lookback window (metrics.health.lookback_days)")
     warnings: list[str] = []
     filtered: dict[str, dict[str, int]] = {}
 
@@ -507,7 +507,7 @@ def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, custome
 def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     opt = cfg.metrics.health
     horizon = opt.backtest_horizon_days
-    scored_on = period.end - timedelta(days=horizon)
+    scored_on = days_before(period.end, horizon, "the backtest (metrics.health.backtest_horizon_days)")
     s = score_customers(frames, scored_on, cfg)
     # churned: one row = a customer paying at the scoring date and not paying at the end of the period
     ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [period.end])
