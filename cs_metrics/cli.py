@@ -87,6 +87,8 @@ class Run:
         if output is not None:  # before any computing
             _check_output_folder(output)
         self.by, self.explain, self.strict = by, explain, strict
+        self.rows = True  # show a result's listing; a listing metric's command sets it from --rows (JSON and xlsx carry it anyway)
+        self.name: str | None = None  # the metric command as typed (an alias such as nrr names the result)
         self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
 
     def note(self, text: str, *, verbose: bool = False) -> None:
@@ -159,6 +161,7 @@ def _check_output_folder(path: Path) -> None:
 def _render_and_emit(run: Run, result) -> None:
     from cs_metrics.render import render
 
+    result.metric = run.name or result.metric
     if run.fmt == "xlsx":
         from cs_metrics.xlsx import write_result
 
@@ -166,7 +169,7 @@ def _render_and_emit(run: Run, result) -> None:
         write_result(run.output, result)
         text = None
     else:
-        text = render(result, run.fmt, color=_use_color(run), explain=run.explain)
+        text = render(result, run.fmt, color=_use_color(run), explain=run.explain, rows=run.rows)
     for w in result.warnings:
         run.note(f"warning: {w}")
     for seg in result.segments or ():
@@ -263,6 +266,9 @@ def _register_metric(spec: MetricSpec, panel: str) -> None:
         for o in spec.options:
             if o.choices and options[o.param] not in o.choices:
                 raise UsageError(f"{o.flag} {options[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
+        # a listing metric's listing comes with --rows (or is what --customer asks for)
+        run.rows = bool(options.get("rows")) or options.get("customer") is not None
+        options = {k: v for k, v in options.items() if k not in {o.param for o in spec.options if o.listing}}
         result, ds = run_metric(spec, run.cfg, run.period, by=run.by, options=options)
         run.account(ds)
         _render_and_emit(run, result)
@@ -270,7 +276,17 @@ def _register_metric(spec: MetricSpec, panel: str) -> None:
     extra = [_extra_parameter(o) for o in spec.options]
     _command(spec.name, _EVERY, panel=panel, help=spec.summary, extra=extra)(metric)
     for alias in spec.aliases:
-        _command(alias, _EVERY, panel=panel, help=f"Alias of {spec.name}.", extra=extra, hidden=True)(metric)
+        _command(alias, _EVERY, panel=panel, help=f"Alias of {spec.name}.", extra=extra, hidden=True)(_renamed(metric, alias))
+
+
+def _renamed(metric, name: str):
+    """A metric command under an alias: its output carries the name typed (nrr, not ndr)."""
+
+    def command(run: Run, **options) -> None:
+        run.name = name
+        metric(run, **options)
+
+    return command
 
 
 for _family, _names in FAMILIES.items():

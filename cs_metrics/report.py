@@ -41,6 +41,13 @@ class Entry:
     def change(self) -> float | None:
         return difference(self.result.value, self.previous.value if self.previous else None, self.result.unit)
 
+    def segment_previous(self, segment: str, kind: str = "value") -> float | None:
+        """A segment's value in the previous period (None when it had none)."""
+        for s in (self.previous.segments or ()) if self.previous else ():
+            if s["segment"] == segment and s.get("segment_kind", "value") == kind:
+                return s["value"]
+        return None
+
     @property
     def improved(self) -> bool | None:
         """True when the change goes the good way for this metric (None: flat, unknown or neutral)."""
@@ -135,6 +142,8 @@ def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:
     entry = Entry(spec, result)
     if previous:
         entry.previous = func(frames, period.previous(), cfg)
+        if by:  # each segment beside its own previous value
+            entry.previous.segments = segments(func, frames, period.previous(), cfg, ds, by)
     if trend:
         values = {0: result.value, 1: entry.previous.value if entry.previous else None}
         for n in range(trend - 1, -1, -1):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cs_metrics.errors import UsageError
-from cs_metrics.render import _plain, guard
+from cs_metrics.render import _plain, guard, segment_lines
 from cs_metrics.result import MetricResult
 
 PERCENT_FORMAT = '0.00" %"'  # values are percentages already (6.4 means 6.4 %)
@@ -122,9 +122,8 @@ def add_result(wb, r: MetricResult, taken: set[str], prefix: str = "") -> None:
         _table(wb.create_sheet(_sheet_name(f"{prefix or r.metric} rows", taken)), header, [[row.get(k) for k in header] for row in r.rows])
     if r.segments:
         keys = list(dict.fromkeys(k for s in r.segments for k in s["details"]))
-        header = ["segment", "value", *keys]
-        rows = [[s["segment"], s["value"], *[s["details"].get(k) for k in keys]] for s in r.segments]
-        rows.append(["total", r.value, *[r.details.get(k) for k in keys]])
+        header = ["segment", "segment_kind", "value", *keys]
+        rows = [[label, kind, value, *[details.get(k) for k in keys]] for label, kind, value, details in segment_lines(r)]
         _table(wb.create_sheet(_sheet_name(f"{prefix or r.metric} segments", taken)), header, rows, r.unit, "value")
 
 

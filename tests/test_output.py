@@ -114,7 +114,7 @@ def test_guard_prefixes_every_line_a_spreadsheet_would_run(text, expected):
 
 @pytest.mark.parametrize("fmt,delimiter", [("csv", ","), ("tsv", "\t")])
 def test_a_comment_with_a_bare_cr_is_quoted_and_every_line_guarded(data, fmt, delimiter):
-    out = ok("feedback", "--data", data, "--period", "2024-05", "--format", fmt).stdout
+    out = ok("feedback", "--rows", "--data", data, "--period", "2024-05", "--format", fmt).stdout
     # a conforming reader: one row per comment, the comment intact but for the guard on line 2
     rows = list(csv.DictReader(io.StringIO(out, newline=""), delimiter=delimiter))
     assert sorted(r["comment"] for r in rows) == ["fine", "nice product\r'=cmd|' /C calc'!A0"]
@@ -136,7 +136,7 @@ def test_segment_names_that_spreadsheets_evaluate_are_guarded(data, fmt, delimit
 
 
 def test_markdown_escapes_a_cr_as_it_escapes_a_lf(data):
-    out = ok("feedback", "--data", data, "--period", "2024-05", "--format", "markdown").stdout
+    out = ok("feedback", "--rows", "--data", data, "--period", "2024-05", "--format", "markdown").stdout
     assert "\r" not in out
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert any("nice product =cmd" in line for line in table)
@@ -153,7 +153,7 @@ def test_xlsx_with_control_characters_and_formulas_in_text(data, tmp_path):
     result = ok("mrr", "--by", "plan", "--data", data, "--period", "2024-05", "--output", out)
     assert result.stdout == ""
     wb = openpyxl.load_workbook(out)
-    segments = {row[0].value: row[1].value for row in wb["mrr segments"].iter_rows(min_row=2)}
+    segments = {row[0].value: row[2].value for row in wb["mrr segments"].iter_rows(min_row=2)}
     # \x00 cannot be held in XML: U+FFFD in its place; formulas are guarded line by line (XML reads
     # the CR back as a LF)
     assert segments == {

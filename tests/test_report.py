@@ -120,10 +120,29 @@ def test_each_table_is_read_once_per_run(data, monkeypatch):
 def test_report_by_segment_and_csv_shape(data):
     r = cli("report", "--data", str(data), "--period", "2024-05", "--metrics", "mrr", "--by", "plan", "--format", "csv")
     lines = r.stdout.strip().splitlines()
-    assert lines[0].startswith("metric,period_start,period_end,segment,value,unit,previous_value,change")
-    # segments basic (D 50), pro (B 200), =EVIL (C 0 at closing) and the total 250
-    rows = {line.split(",")[3]: line.split(",")[4] for line in lines[1:]}
-    assert rows == {"'=EVIL": "0.0", "basic": "50.0", "pro": "200.0", "total": "250.0"}
+    assert lines[0].startswith("metric,period_start,period_end,segment,segment_kind,value,unit,previous_value,change")
+    # segments basic (D 50), pro (B 200), =EVIL (C 0 at closing) and the total 250; each beside its
+    # April value: basic D 50 (from 04-15), pro B 200, =EVIL C 300 (A ended 04-10), total 550
+    rows = {row["segment"]: (row["segment_kind"], row["value"], row["previous_value"], row["change"]) for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert rows == {
+        "'=EVIL": ("value", "0.0", "300.0", "-300.0"),
+        "basic": ("value", "50.0", "50.0", "0.0"),
+        "pro": ("value", "200.0", "200.0", "0.0"),
+        "total": ("total", "250.0", "550.0", "-300.0"),
+    }
+
+
+def test_report_by_shows_each_segments_previous_value_and_change_in_every_format(data):
+    args = ("report", "--data", str(data), "--period", "2024-05", "--metrics", "mrr", "--by", "plan")
+    doc = json.loads(cli(*args, "--format", "json").stdout)
+    segs = {s["segment"]: (s["previous_value"], s["change"]) for s in metric(doc, "mrr")["segments"]}
+    assert segs == {"=EVIL": (300, -300), "basic": (50, 0), "pro": (200, 0)}
+    table = cli(*args, "--format", "table").stdout
+    evil = next(line for line in table.splitlines() if "=EVIL" in line)
+    assert evil.split()[2:5] == ["0.00", "300.00", "▼"] and "-300.00 (-100.0 %)" in evil
+    markdown = cli(*args, "--format", "markdown").stdout
+    assert "| mrr · =EVIL | 0.00 | 300.00 | ▼ -300.00 (-100.0 %) | |" in markdown
+    assert "| mrr · total | 250.00 | 550.00 | ▼ -300.00 (-54.5 %) |" in markdown
 
 
 ALERTS = """
@@ -170,7 +189,8 @@ def test_xlsx_output_reads_back_as_numbers_with_formats_and_guarded_text(data, t
     summary = {row[0].value: row[1] for row in wb["churn"].iter_rows()}
     assert summary["value"].value == pytest.approx(100 / 3) and summary["value"].number_format == '0.00" %"'
     assert summary["starting_customers"].value == 3 and isinstance(summary["starting_customers"].value, int)
-    segments = {row[0].value: row[1].value for row in wb["churn segments"].iter_rows(min_row=2)}
+    assert [c.value for c in wb["churn segments"][1]][:3] == ["segment", "segment_kind", "value"]
+    segments = {row[0].value: row[2].value for row in wb["churn segments"].iter_rows(min_row=2)}
     # S = {B, C, D}: basic {D} keeps, pro {B} keeps, =EVIL {C} lost
     assert segments == {"'=EVIL": 100.0, "basic": 0.0, "pro": 0.0, "total": pytest.approx(100 / 3)}
 

@@ -27,6 +27,7 @@ class Option:
     default: object
     help: str
     choices: tuple[str, ...] = ()
+    listing: bool = False  # --rows of a listing metric: only chooses the output, not passed to the function
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ _SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",
 _SUBS_TERMS = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "term_ends_at"))
 _INVOICES = Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "due_at", "quantity"))
 _ROWS = Option("--rows", "rows", False, "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status).")
+
+
+def _listing(what: str) -> Option:
+    """--rows of a metric that always lists things: the default output is the result (value, details,
+    segments), the listing comes with --rows; JSON carries both."""
+    return Option("--rows", "rows", False, f"List {what} instead of the result (JSON always has both).", listing=True)
 
 
 def active_inputs(cfg) -> list[Input]:
@@ -150,6 +157,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Survey comments of the period with their score and group, unhappy ones first, and the most frequent terms per group.",
             None,
             lambda cfg, exists: [Input("surveys", ("responded_at", "survey", "score"), ("customer_id", "comment", "response_id"))],
+            options=(_listing("the comments with their score and group, unhappy ones first"),),
         ),
         MetricSpec(
             "fcr",
@@ -196,6 +204,7 @@ REGISTRY: dict[str, MetricSpec] = {
                 Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
                 *[i for i in active_inputs(cfg) if i.table != "events"],
             ],
+            options=(_listing("the adoption of each event (customers using it, share of active customers)"),),
         ),
         MetricSpec(
             "health",
@@ -212,8 +221,15 @@ REGISTRY: dict[str, MetricSpec] = {
                 Input("customers", ("customer_id",), ("name",), if_present=True),
             ],
             options=(
-                Option("--customer", "customer", None, "Show one customer's components as bars."),
-                Option("--backtest", "backtest", False, "Score customers as of --as-of minus the horizon and show who churned after, per class."),
+                Option("--customer", "customer", None, "Show one customer's components as bars (its listing: no --rows needed)."),
+                Option(
+                    "--backtest",
+                    "backtest",
+                    False,
+                    "Score customers as of the period's end minus metrics.health.backtest_horizon_days (90) and show, per class, "
+                    "how many churned by the period's end (the period follows --period / --as-of).",
+                ),
+                _listing("every customer's score, class, two weakest components and MRR, worst first (with --backtest: each class)"),
             ),
         ),
         MetricSpec(
@@ -324,6 +340,7 @@ REGISTRY: dict[str, MetricSpec] = {
                 Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
                 Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True),
             ],
+            options=(_listing("the top referrers with the customers they referred"),),
         ),
         MetricSpec(
             "cohorts",
@@ -335,6 +352,7 @@ REGISTRY: dict[str, MetricSpec] = {
             options=(
                 Option("--kind", "kind", "logo", "logo: share of the cohort's customers paying; revenue: cohort MRR vs month 0.", ("logo", "revenue")),
                 Option("--months", "months", 12, "How many monthly cohorts, ending with the period (1..1200)."),
+                _listing("the cohort grid (a heat map in the terminal)"),
             ),
         ),
     )

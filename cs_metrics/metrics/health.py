@@ -529,9 +529,9 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
         cls_rate, cls_interval, notes = rate(lost, n, what=f"churn of the {cls} class", population=f"{cls} customers")
         warnings += [w for w in notes if "undefined" not in w]  # an empty class is shown as n/a, not warned about
         lift = safe_ratio(cls_rate, average)[0] if cls_rate is not None and average is not None else None
-        rows.append({"class": cls, "customers": n, "churned": lost, "churn_rate_pct": cls_rate, **cls_interval, "lift": lift})
+        rows.append({"class": cls, "customers": n, "churned": lost, "churn_rate_pct": cls_rate, **cls_interval, "lift": lift, "scored_on": scored_on.isoformat()})
         details[f"{cls}_churn_rate"] = cls_rate
-    rows.append({"class": "all", "customers": n_all, "churned": churned_all, "churn_rate_pct": average, **interval, "lift": 1.0 if average else None})
+    rows.append({"class": "all", "customers": n_all, "churned": churned_all, "churn_rate_pct": average, **interval, "lift": 1.0 if average else None, "scored_on": scored_on.isoformat()})
 
     poor = details["poor_churn_rate"]
     if poor is None:
