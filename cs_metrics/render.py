@@ -52,7 +52,9 @@ def _cell(v: Any) -> Any:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return guard(v) if isinstance(v, str) else v
+    if isinstance(v, str):  # NUL ends a string for many CSV readers (and Python 3.10 cannot write it)
+        return guard(v.replace("\x00", "\ufffd"))
+    return v
 
 
 def display(v: Any, key: str = "", unit: str = "") -> str:

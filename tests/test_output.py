@@ -131,6 +131,7 @@ def test_segment_names_that_spreadsheets_evaluate_are_guarded(data, fmt, delimit
     assert segments["'\ufeff=1+1"] == 100  # C1
     assert segments["'\uff1dSUM(A1)"] == 200  # C2
     assert segments["pro\r'=cmd|' /C calc'!A0"] == 300  # C3
+    assert segments["basic\ufffdx"] == 400  # C4: a NUL is written as U+FFFD
     for line in physical_lines(out):
         assert not any(runs_a_formula(cell.strip('"')) for cell in line.split(delimiter)), repr(line)
 
