@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from cs_metrics.result import MetricResult
+from cs_metrics.result import NONE_LABEL, TOTAL_LABEL, MetricResult
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # A line of a text cell that a spreadsheet could run as a formula: it starts (after spaces, NBSP or a
@@ -133,13 +133,8 @@ def score_bar(v: Any) -> str:
     return "" if v is None else "█" * int(min(max(float(v), 0.0), 100.0) / 5 + 0.5)
 
 
-# --------------------------------------------------------------------------- documents
-
-
 # --------------------------------------------------------------------------- segments
 
-TOTAL = "total"  # the label of the total row of --by
-UNKNOWN = "(none)"  # the label of the segment of customers without a value: unknown or anonymous ones
 # The details a person sees beside each segment's value in a table (all of them go to CSV and JSON).
 KEY_DETAILS = {
     "mrr": ("opening_mrr", "net_new_mrr", "closing_customers"),
@@ -177,13 +172,13 @@ def segment_lines(r: MetricResult) -> list[tuple[str, str, Any, dict[str, Any]]]
     apart from real values spelled the same: `value` (a value of the --by column), `none` (customers
     without one: unknown or anonymous) or `total`."""
     out = [(s["segment"], s.get("segment_kind", "value"), s["value"], s["details"]) for s in r.segments or ()]
-    out.append((TOTAL, "total", r.value, r.details))
+    out.append((TOTAL_LABEL, "total", r.value, r.details))
     return out
 
 
 def shown_segment(label: Any, kind: str) -> str:
     """A segment's label for people: a real value spelled like a reserved label is shown in quotes."""
-    return f'"{label}"' if kind == "value" and label in (TOTAL, UNKNOWN) else str(label)
+    return f'"{label}"' if kind == "value" and label in (TOTAL_LABEL, NONE_LABEL) else str(label)
 
 
 def key_details(r: MetricResult) -> list[str]:

@@ -14,20 +14,19 @@ from cs_metrics.errors import DataError, UsageError
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import MetricSpec
 from cs_metrics.period import Period
-from cs_metrics.result import MetricResult
+from cs_metrics.result import NONE_LABEL, MetricResult
 
 # Customers without a value of the --by column (unknown or anonymous ones, or an empty cell) form one
 # segment. Its key is "", which no real value can be (empty text is missing), so a customer whose
 # value is "(none)" or "total" never merges with it; it is labelled `(none)` with segment_kind `none`.
 NO_SEGMENT = ""
-NO_SEGMENT_LABEL = "(none)"
 
 
 def _labelled(segments: list[dict]) -> list[dict]:
     """Each segment with its kind: `value` (a value of the --by column) or `none` (the reserved one)."""
     for s in segments:
         s["segment_kind"] = "none" if s["segment"] == NO_SEGMENT else "value"
-        s["segment"] = NO_SEGMENT_LABEL if s["segment"] == NO_SEGMENT else s["segment"]
+        s["segment"] = NONE_LABEL if s["segment"] == NO_SEGMENT else s["segment"]
     return segments
 
 
