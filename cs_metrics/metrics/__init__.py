@@ -154,7 +154,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "feedback",
             "cs_metrics.metrics.voice:feedback",
             "count",
-            "Survey comments of the period with their score and group, unhappy ones first, and the most frequent terms per group.",
+            "Survey comments of the period: counts and the most frequent terms per group; --rows lists them, unhappy ones first.",
             None,
             lambda cfg, exists: [Input("surveys", ("responded_at", "survey", "score"), ("customer_id", "comment", "response_id"))],
             options=(_listing("the comments with their score and group, unhappy ones first"),),
@@ -198,7 +198,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "usage",
             "cs_metrics.metrics.usage:usage",
             "percent",
-            "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; rows: adoption per event.",
+            "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; --rows: adoption per event.",
             True,
             lambda cfg, exists: [
                 Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
@@ -210,7 +210,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "health",
             "cs_metrics.metrics.health:health",
             "score",
-            "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend; worst first, with the reasons.",
+            "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend: customers and MRR per class; --rows lists them worst first, with the reasons.",
             True,
             lambda cfg, exists: [
                 _SUBS_MRR,
@@ -334,7 +334,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "referrals",
             "cs_metrics.metrics.commerce:referrals",
             "percent",
-            "Referral rate: new customers of the period who were referred / new customers x 100; rows: top referrers.",
+            "Referral rate: new customers of the period who were referred / new customers x 100; --rows: top referrers.",
             True,
             lambda cfg, exists: [
                 Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
