@@ -54,7 +54,7 @@ PeriodOpt = Annotated[Optional[str], typer.Option("--period", "-p", help="2024-0
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="The 'today' relative periods count from (YYYY-MM-DD).", show_default=False)]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="One result per value of a customers.csv column (plan, region, owner ...) plus a total.", show_default=False)]
 FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (default: table on a terminal, else csv); report also html.", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout; the format follows its extension.", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout (atomically; through a symlink; directly into a pipe or device); the format follows its extension. The folder must exist.", show_default=False)]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the definition used and the formula with the actual numbers.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when any input row is rejected.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr except errors.")]
@@ -85,7 +85,11 @@ class Run:
             raise UsageError(str(exc)) from None
         self.output = output
         self.fmt = _pick_format(fmt, output)
+        if output is not None:  # before any computing
+            _check_output_folder(output)
         self.by, self.explain, self.strict = by, explain, strict
+        self.rows = True  # show a result's listing; a listing metric's command sets it from --rows (JSON and xlsx carry it anyway)
+        self.name: str | None = None  # the metric command as typed (an alias such as nrr names the result)
         self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
 
     def note(self, text: str, *, verbose: bool = False) -> None:
@@ -152,33 +156,16 @@ def _use_color(run: Run) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    import tempfile
+    from cs_metrics.outfile import writing
 
-    path = Path(path)
-    _check_output_folder(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write in {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"--output {path}: cannot write it: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(path) as fh:
+        fh.write(text)
 
 
 def _check_output_folder(path: Path) -> None:
-    if not path.name or path.is_dir():
-        raise UsageError(f"--output {path}: is a folder", "Give a file name, e.g. --output kpis.csv")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--output {path}: the folder {folder} does not exist")
+    from cs_metrics.outfile import check_target
+
+    check_target(path)
 
 
 def _render_and_emit(run: Run, result) -> None:
@@ -186,6 +173,7 @@ def _render_and_emit(run: Run, result) -> None:
 
     if run.fmt == "html":
         raise UsageError("--format html: only `report` writes HTML", "Run cs-metrics report --output report.html")
+    result.metric = run.name or result.metric
     if run.fmt == "xlsx":
         from cs_metrics.xlsx import write_result
 
@@ -193,7 +181,7 @@ def _render_and_emit(run: Run, result) -> None:
         write_result(run.output, result)
         text = None
     else:
-        text = render(result, run.fmt, color=_use_color(run), explain=run.explain)
+        text = render(result, run.fmt, color=_use_color(run), explain=run.explain, rows=run.rows)
     for w in result.warnings:
         run.note(f"warning: {w}")
     for seg in result.segments or ():
@@ -291,6 +279,9 @@ def _register_metric(spec: MetricSpec, panel: str) -> None:
         for o in spec.options:
             if o.choices and options[o.param] not in o.choices:
                 raise UsageError(f"{o.flag} {options[o.param]}: not a choice", f"Use one of {', '.join(o.choices)}")
+        # a listing metric's listing comes with --rows (or is what --customer and mrr --matrix ask for)
+        run.rows = bool(options.get("rows")) or options.get("customer") is not None or bool(options.get("matrix"))
+        options = {k: v for k, v in options.items() if k not in {o.param for o in spec.options if o.listing}}
         result, ds = run_metric(spec, run.cfg, run.period, by=run.by, options=options)
         run.account(ds, [result])
         _render_and_emit(run, result)
@@ -298,7 +289,17 @@ def _register_metric(spec: MetricSpec, panel: str) -> None:
     extra = [_extra_parameter(o) for o in spec.options]
     _command(spec.name, _EVERY, panel=panel, help=spec.summary, extra=extra)(metric)
     for alias in spec.aliases:
-        _command(alias, _EVERY, panel=panel, help=f"Alias of {spec.name}.", extra=extra, hidden=True)(metric)
+        _command(alias, _EVERY, panel=panel, help=f"Alias of {spec.name}.", extra=extra, hidden=True)(_renamed(metric, alias))
+
+
+def _renamed(metric, name: str):
+    """A metric command under an alias: its output carries the name typed (nrr, not ndr)."""
+
+    def command(run: Run, **options) -> None:
+        run.name = name
+        metric(run, **options)
+
+    return command
 
 
 for _family, _names in FAMILIES.items():
@@ -337,6 +338,7 @@ def report(
 
     if trend is None:
         trend = 12 if run.fmt in ("html", "xlsx") else 0
+    run.period.shifted(max(1, trend - 1))  # the previous period and the trend's first fit in the calendar
     rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
     run.account(rep.dataset, [e.result for e in rep.entries])
     for s in rep.skipped:
@@ -411,7 +413,7 @@ def init(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config.")] = Path("cs-metrics.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter config; with --from DIR, propose the mapping for your exports."""
+    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the mapping for your exports."""
     from cs_metrics import init as initmod
 
     if output.exists() and not force and str(output) != "-":

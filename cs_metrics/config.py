@@ -7,6 +7,7 @@ Relative paths in a config file are relative to the folder of that file.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +22,7 @@ ENV_CONFIG = "CS_METRICS_CONFIG"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)  # no .inf, no .nan
 
     @model_validator(mode="before")
     @classmethod
@@ -78,6 +79,15 @@ class FileConfig(_Model):
         v = "\t" if v in ("\\t", "tab") else v
         if len(v) != 1:
             raise ValueError("must be a single character (use '\\t' for tab)")
+        if v in "\r\n\"":
+            raise ValueError("cannot be a line break or the quote character (\"); use e.g. ',', ';', '|' or '\\t'")
+        return v
+
+    @field_validator("date_format", "datetime_format")
+    @classmethod
+    def _strptime_format(cls, v: str | None) -> str | None:
+        if v is not None and v not in ("epoch", "epoch_ms", "epoch_us"):
+            _check_time_format(v)
         return v
 
     @field_validator("encoding")
@@ -149,9 +159,25 @@ def _zone(v: str) -> str:
 
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name
         raise ValueError("is not an IANA time zone (e.g. UTC, Asia/Bangkok, Asia/Shanghai)") from None
     return v
+
+
+def _check_time_format(fmt: str) -> None:
+    """A strptime format: at least one directive, and every directive one that Python (and pandas) know."""
+    from datetime import datetime, timezone
+
+    if "%" not in fmt:
+        raise ValueError(
+            "has no % directive; write it with strptime directives, e.g. %d/%m/%Y or %d %b %Y %H:%M "
+            "(or epoch, epoch_ms, epoch_us for numbers since 1970)"
+        )
+    sample = datetime(2024, 5, 31, 13, 45, 30, tzinfo=timezone.utc)
+    try:
+        datetime.strptime(sample.strftime(fmt), fmt)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; use strptime directives such as %d, %m, %Y, %b, %H, %M, %S, %z") from None
 
 
 class CurrencyConfig(_Model):
@@ -429,6 +455,12 @@ class Config(_Model):
         return out
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """The repr of a value found in the config, cut to `limit` characters: never a whole input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _format_error(err: ValidationError) -> str:
     """One line per problem: `key.path: problem. Got X.`"""
     lines = []
@@ -441,14 +473,16 @@ def _format_error(err: ValidationError) -> str:
             continue
         if e["type"] == "literal_error":
             expected = e.get("ctx", {}).get("expected", "")
-            lines.append(f"{loc}: must be one of {expected}. Got {got!r}.")
+            lines.append(f"{loc}: must be one of {expected}. Got {_short(got)}.")
             continue
         msg = msg.removeprefix("Value error, ")
-        got_txt = "" if isinstance(got, dict) else f" Got {got!r}."
+        got_txt = "" if isinstance(got, dict) else f" Got {_short(got)}."
         if loc and msg.startswith(loc + "."):  # the message already names the full key path
             lines.append(f"{msg}.{got_txt}")
         else:
             lines.append(f"{loc or 'config'}: {msg}.{got_txt}")
+    if len(lines) > 3:  # one line, however many values are wrong
+        lines = lines[:3] + [f"and {len(lines) - 3:,} more problems"]
     return "; ".join(lines)
 
 
@@ -481,16 +515,58 @@ def load_config(path: str | os.PathLike | None) -> Config:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file {p} not found", "Create one with `cs-metrics init` or fix --config") from None
     except OSError as exc:
         raise ConfigError(f"config file {p} cannot be read: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{p}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x})", "Save the config as UTF-8"
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader without aliases, see _loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark else str(p)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     return parse_config(raw, p.parent, str(p))
+
+
+@functools.lru_cache(maxsize=None)
+def _loader():
+    """yaml.SafeLoader that refuses aliases (`*name`: a few lines of nested aliases expand to billions
+    of nodes) and keys given twice in one mapping (YAML would let the last one win silently)."""
+    import yaml
+    from yaml.constructor import ConstructorError
+    from yaml.events import AliasEvent
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(AliasEvent):
+                event = self.peek_event()
+                raise ConstructorError(
+                    None, None, f"aliases (*{event.anchor}) are not accepted in the config: write the values out", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: the base class says so
+                    break
+                if first is not key_node:
+                    raise ConstructorError(
+                        None, None, f"key {_short(key)} appears twice in one mapping (first on line {first.start_mark.line + 1})", key_node.start_mark
+                    )
+            return super().construct_mapping(node, deep)
+
+    return Loader

@@ -269,6 +269,7 @@ class FileProposal:
     headers: list[str] = field(default_factory=list)  # the header row as read
     segment_headers: list[str] = field(default_factory=list)  # customers: extra headers kept as segment dimensions
     survey_labels: dict[str, str] = field(default_factory=dict)  # surveys: export label -> nps/csat/ces
+    unknown_survey_labels: list[str] = field(default_factory=list)  # surveys: labels to map by hand (TODO lines)
     end_inclusive: bool = False  # subscriptions: end dates look like the last day of service
     notes: list[str] = field(default_factory=list)  # remarks for the YAML comments; "TODO: ..." needs action
 
@@ -733,6 +734,7 @@ def _fill(p: FileProposal, table: str, score: float, columns: dict[str, str], ro
     p.decimal_comma = detect_decimal_comma(money, p.delimiter)
     if table == "surveys" and "survey" in columns:
         p.survey_labels, unknown = _survey_labels(values["survey"])
+        p.unknown_survey_labels = list(unknown)
         if unknown:
             p.notes.append(
                 "TODO: survey labels not recognised: "
@@ -839,18 +841,19 @@ def _block(p: FileProposal) -> list[str]:
         lines.append(f"    encoding: {_q(p.encoding)}")
     if p.date_format:
         lines.append(f"    date_format: {_q(p.date_format)}")
+    elif any("set date_format by hand" in n for n in p.notes):
+        lines.append('    # date_format: "TODO strptime format, e.g. %d.%m.%Y"')
     if p.decimal_comma:
         lines.append("    decimal_comma: true")
     if p.end_inclusive:
         lines.append("    end_inclusive: true")
-    if p.survey_labels:
+    if p.survey_labels or p.unknown_survey_labels:
         lines.append("    survey_labels:")
         lines += [f"      {_q(label)}: {kind}" for label, kind in p.survey_labels.items()]
-    if p.columns:
-        lines.append("    columns:")
-        lines += [f"      {c}: {_q(h)}" for c, h in p.columns.items()]
-    else:
-        lines.append("    columns: {}")
+        lines += [f'      # {_q(label)}: "TODO nps, csat or ces"' for label in p.unknown_survey_labels]
+    # a block mapping (never `{}`), so that uncommenting a TODO line below keeps the YAML valid
+    lines.append("    columns:")
+    lines += [f"      {c}: {_q(h)}" for c, h in p.columns.items()]
     lines += [f'      # {c}: "TODO export header"' for c in p.missing_required]
     return lines
 

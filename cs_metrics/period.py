@@ -28,10 +28,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-__all__ = ["Period", "PeriodError", "parse_date", "parse_period"]
+from cs_metrics.errors import UsageError
+
+__all__ = ["Period", "PeriodError", "parse_date", "parse_period", "days_before", "FIRST_DAY", "LAST_DAY"]
 
 DAYS_PER_MONTH = 30.4375  # mean Gregorian month, 365.25 / 12
 ONE_DAY = timedelta(days=1)
+# The days a period can cover: its opening snapshot is the day before its start, and metrics look at
+# the day after its end, so neither end may be the calendar's first or last day.
+FIRST_DAY = date(1, 1, 2)
+LAST_DAY = date(9999, 12, 30)
+_LIMITS = f"periods run from {FIRST_DAY} to {LAST_DAY}"
 
 KINDS = (
     "day",
@@ -68,8 +75,9 @@ _ACCEPTED = (
 )
 
 
-class PeriodError(ValueError):
-    """Period or date text that cannot be understood; the message is one line."""
+class PeriodError(UsageError, ValueError):
+    """Period or date text that cannot be understood, or a period the calendar cannot hold; the
+    message is one line. A usage error (exit 2) on the command line."""
 
 
 class _Invalid(Exception):
@@ -180,16 +188,23 @@ class Period:
                     end = _month_end(moved.year, moved.month)
             return _make(start, end, self.kind)
         except (_Invalid, ValueError, OverflowError):
-            raise PeriodError(
-                f"period {self.label} shifted back {n} times falls outside the calendar "
-                "(0001-01-02..9999-12-31)"
-            ) from None
+            which = f"{'' if abs(n) == 1 else f'{abs(n)} periods '}{'before' if n > 0 else 'after'} {self.label}"
+            raise PeriodError(f"the period {which} falls outside the calendar: {_LIMITS}") from None
+
+
+def days_before(d: date, n: int, what: str) -> date:
+    """The day `n` days before `d`; a PeriodError naming `what` and the limit when it is before FIRST_DAY."""
+    if (d - FIRST_DAY).days < n:
+        raise PeriodError(f"{what} would start {n:,} days before {d}, outside the calendar: {_LIMITS}")
+    return d - timedelta(days=n)
 
 
 def _make(start: date, end: date, kind: str) -> Period:
     """Build a period with its canonical label; the opening snapshot must exist."""
-    if start == date.min:
-        raise _Invalid("it starts on 0001-01-01, which has no day before it for the opening")
+    if start < FIRST_DAY:
+        raise _Invalid(f"it starts on {start}, which has no day before it for the opening; {_LIMITS}")
+    if end > LAST_DAY:
+        raise _Invalid(f"it ends on {end}, which has no day after it for the metrics; {_LIMITS}")
     return Period(start, end, kind, _label(start, end, kind))
 
 
@@ -284,7 +299,7 @@ def parse_period(text: str, as_of: date | None = None) -> Period:
     except _Invalid as exc:
         reason = str(exc)
     except (ValueError, OverflowError):
-        reason = "its dates fall outside the calendar (0001-01-02..9999-12-31)"
+        reason = f"its dates fall outside the calendar: {_LIMITS}"
     raise PeriodError(f"bad period {raw!r}: {reason}. Accepted: {_ACCEPTED}")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
-from cs_metrics.render import _plain, _cell, display, document
-from cs_metrics.report import Entry, Report
+from cs_metrics.render import _plain, delimited, display, document, shown_segment
+from cs_metrics.report import Entry, Report, difference
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -25,22 +24,46 @@ def sparkline(values: list[float | None]) -> str:
     )
 
 
-def change_text(e: Entry) -> str:
-    """Change for people: points for percentages, else the difference and the relative change."""
-    if e.change is None:
+def trend_text(values: list[float | None], name: str, unit: str) -> str:
+    """A sparkline with the lowest and highest value it spans, so a small wiggle is not read as a collapse."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    return f"{sparkline(values)} {display(min(known), name, unit)} .. {display(max(known), name, unit)}"
+
+
+def change_text(e: Entry, change: float | None = None, previous: float | None = None, *, segment: bool = False) -> str:
+    """Change for people: points for percentages, else the difference and the relative change.
+    Without `segment`, the entry's own change (the total)."""
+    if not segment:
+        change, previous = e.change, e.previous.value if e.previous else None
+    if change is None:
         return "n/a"
-    arrow = "▲" if e.change > 0 else "▼" if e.change < 0 else "="
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "="
     if e.result.unit == "percent":
-        return f"{arrow} {e.change:+,.2f} pp"
+        return f"{arrow} {change:+,.2f} pp"
     if e.result.unit == "score":
-        return f"{arrow} {e.change:+,.1f} pts"
-    rel = f" ({e.change / abs(e.previous.value) * 100:+.1f} %)" if e.previous.value else ""
-    return f"{arrow} {display(e.change, e.spec.name, e.result.unit).lstrip()}{rel}"
+        return f"{arrow} {change:+,.1f} pts"
+    rel = f" ({change / abs(previous) * 100:+.1f} %)" if previous else ""
+    return f"{arrow} {display(change, e.spec.name, e.result.unit).lstrip()}{rel}"
+
+
+def _segment_changes(e: Entry) -> list[tuple[str, str, float | None, float | None, float | None]]:
+    """(label, kind, value, previous value, change) of each segment of the entry, total excluded."""
+    out = []
+    for s in e.result.segments or ():
+        kind = s.get("segment_kind", "value")
+        before = e.segment_previous(s["segment"], kind)
+        out.append((s["segment"], kind, s["value"], before, difference(s["value"], before, e.result.unit)))
+    return out
 
 
 def _entry_doc(e: Entry, explain: bool) -> dict:
     doc = document(e.result, explain)
     doc.pop("rows", None)  # listing metrics' rows belong to their own command
+    for seg, (_, _, _, before, change) in zip(doc.get("segments", ()), _segment_changes(e)):
+        if e.previous is not None:
+            seg["previous_value"], seg["change"] = _plain(before), _plain(change)
     if e.previous is not None:
         doc["previous"] = {
             "period": {"start": e.previous.period.start.isoformat(), "end": e.previous.period.end.isoformat()},
@@ -73,26 +96,20 @@ def report_jsonl(r: Report, explain: bool = False) -> str:
 
 def _grid(r: Report) -> tuple[list[str], list[list]]:
     trend_labels = list(dict.fromkeys(p.label for e in r.entries for p, _ in e.trend))
-    header = ["metric", "period_start", "period_end", "segment", "value", "unit", "previous_value", "change", *trend_labels]
+    header = ["metric", "period_start", "period_end", "segment", "segment_kind", "value", "unit", "previous_value", "change", *trend_labels]
     rows = []
     for e in r.entries:
         base = [e.spec.name, r.period.start.isoformat(), r.period.end.isoformat()]
         trend = dict((p.label, v) for p, v in e.trend)
         prev = e.previous.value if e.previous else None
-        for s in e.result.segments or ():
-            rows.append(base + [s["segment"], s["value"], e.result.unit, None, None] + [None] * len(trend_labels))
-        rows.append(base + ["total", e.result.value, e.result.unit, prev, e.change] + [trend.get(t) for t in trend_labels])
+        for label, kind, value, before, change in _segment_changes(e):
+            rows.append(base + [label, kind, value, e.result.unit, before, change] + [None] * len(trend_labels))
+        rows.append(base + ["total", "total", e.result.value, e.result.unit, prev, e.change] + [trend.get(t) for t in trend_labels])
     return header, rows
 
 
 def report_delimited(r: Report, delimiter: str) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    header, rows = _grid(r)
-    w.writerow(header)
-    for row in rows:
-        w.writerow([_cell(v) for v in row])
-    return buf.getvalue()
+    return delimited(*_grid(r), delimiter)
 
 
 def report_markdown(r: Report) -> str:
@@ -101,7 +118,14 @@ def report_markdown(r: Report) -> str:
     lines.append("| --- | --- | --- | --- | --- |")
     for e in r.entries:
         prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
-        lines.append(f"| {e.spec.name} | {display(e.result.value, e.spec.name, e.result.unit)} | {prev} | {change_text(e)} | {sparkline([v for _, v in e.trend])} |")
+        for label, kind, value, before, change in _segment_changes(e):  # with --by: each segment, then the total
+            shown = display(before, e.spec.name, e.result.unit) if e.previous else "n/a"
+            seg_change = change_text(e, change, before, segment=True) if e.previous else "n/a"
+            name = f"{e.spec.name} · {shown_segment(label, kind)}".replace("|", "\\|")
+            lines.append(f"| {name} | {display(value, e.spec.name, e.result.unit)} | {shown} | {seg_change} | |")
+        name = f"{e.spec.name} · total" if e.result.segments else e.spec.name
+        trend = trend_text([v for _, v in e.trend], e.spec.name, e.result.unit)
+        lines.append(f"| {name} | {display(e.result.value, e.spec.name, e.result.unit)} | {prev} | {change_text(e)} | {trend} |")
     if r.skipped:
         lines.append("\nNot computed:\n")
         lines += [f"- `{s['metric']}`: {s['reason']}" for s in r.skipped]
@@ -124,13 +148,15 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
     has_segments = any(e.result.segments for e in r.entries)
     columns = ["metric"] + (["segment"] if has_segments else []) + ["value", "previous", "change"] + (["trend"] if has_trend else [])
     for name in columns:
-        t.add_column(name, justify="left" if name in ("metric", "segment", "trend") else "right")
+        t.add_column(name, justify="left" if name in ("metric", "segment", "trend") else "right", no_wrap=name in ("value", "previous", "change"))
     for e in r.entries:
         style = {True: "green", False: "red"}.get(e.improved) if color else None
         prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
-        spark = [sparkline([v for _, v in e.trend])] if has_trend else []
-        for s in e.result.segments or ():
-            t.add_row(e.spec.name, str(s["segment"]), display(s["value"], e.spec.name, e.result.unit), "", "", *([""] if has_trend else []))
+        spark = [trend_text([v for _, v in e.trend], e.spec.name, e.result.unit)] if has_trend else []
+        for label, kind, value, before, change in _segment_changes(e):
+            shown = display(before, e.spec.name, e.result.unit) if e.previous else "n/a"
+            seg_change = change_text(e, change, before, segment=True) if e.previous else "n/a"
+            t.add_row(e.spec.name, shown_segment(label, kind), display(value, e.spec.name, e.result.unit), shown, seg_change, *([""] if has_trend else []))
         segment = ["total" if e.result.segments else ""] if has_segments else []
         t.add_row(e.spec.name, *segment, display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
     console.print(t)

@@ -7,6 +7,7 @@ cannot be computed, is listed as skipped with the reason."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
@@ -15,6 +16,18 @@ from cs_metrics.load import Dataset
 from cs_metrics.metrics import REGISTRY, MetricSpec
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
+
+
+def difference(now: float | None, before: float | None, unit: str) -> float | None:
+    """`now - before` as the two are written: the difference of their shortest decimal forms, so no
+    float residue shows at any scale (36936390.86 - 0.0 is 36936390.86, not 36936390.859999955);
+    money to its finest step in the output (6 decimals), counts exact; None when either is undefined."""
+    if now is None or before is None:
+        return None
+    if isinstance(now, int) and isinstance(before, int):
+        return now - before
+    diff = float(Decimal(repr(float(now))) - Decimal(repr(float(before))))
+    return round(diff, 6) if unit == "money" else diff
 
 
 @dataclass
@@ -27,9 +40,14 @@ class Entry:
 
     @property
     def change(self) -> float | None:
-        if self.previous is None or self.result.value is None or self.previous.value is None:
-            return None
-        return round(self.result.value - self.previous.value, 9)  # drops float noise only
+        return difference(self.result.value, self.previous.value if self.previous else None, self.result.unit)
+
+    def segment_previous(self, segment: str, kind: str = "value") -> float | None:
+        """A segment's value in the previous period (None when it had none)."""
+        for s in (self.previous.segments or ()) if self.previous else ():
+            if s["segment"] == segment and s.get("segment_kind", "value") == kind:
+                return s["value"]
+        return None
 
     @property
     def improved(self) -> bool | None:
@@ -140,7 +158,7 @@ def _entry(spec, frames, period, cfg, by, ds, trend, previous) -> Entry:
     result = compute(spec, func, frames, period, cfg, ds, by)
     entry = Entry(spec, result)
     if previous:
-        entry.previous = compute(spec, func, frames, period.previous(), cfg, ds)
+        entry.previous = compute(spec, func, frames, period.previous(), cfg, ds, by)  # each segment beside its own previous value
     if trend:
         known = {0: result, 1: entry.previous}
         for n in range(trend - 1, -1, -1):

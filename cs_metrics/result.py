@@ -9,6 +9,10 @@ from typing import Any
 from cs_metrics.period import Period
 
 UNITS = ("percent", "score", "money", "days", "seconds", "count", "ratio")
+# --by: the labels of the reserved rows. A segment carries `segment_kind` `value` (a value of the
+# column) or `none` (customers without one: unknown or anonymous); the total row is kind `total`.
+TOTAL_LABEL = "total"
+NONE_LABEL = "(none)"
 
 
 @dataclass
@@ -22,7 +26,7 @@ class MetricResult:
     warnings: list[str] = field(default_factory=list)
     definition: str = ""  # the definition in force, in words (--explain)
     formula: str = ""  # the formula with the actual numbers (--explain)
-    segments: list[dict[str, Any]] | None = None  # with --by: {"segment", "value", "details"}
+    segments: list[dict[str, Any]] | None = None  # with --by: {"segment", "segment_kind", "value", "details"}
     filtered: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> reason -> rows left out
     coverage: dict[str, Any] = field(default_factory=dict)  # table -> coverage.Span of the inputs read
 

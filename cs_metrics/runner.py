@@ -15,9 +15,20 @@ from cs_metrics.errors import DataError, UsageError
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import MetricSpec
 from cs_metrics.period import Period
-from cs_metrics.result import MetricResult
+from cs_metrics.result import NONE_LABEL, MetricResult
 
-NO_SEGMENT = "(none)"
+# Customers without a value of the --by column (unknown or anonymous ones, or an empty cell) form one
+# segment. Its key is "", which no real value can be (empty text is missing), so a customer whose
+# value is "(none)" or "total" never merges with it; it is labelled `(none)` with segment_kind `none`.
+NO_SEGMENT = ""
+
+
+def _labelled(segments: list[dict]) -> list[dict]:
+    """Each segment with its kind: `value` (a value of the --by column) or `none` (the reserved one)."""
+    for s in segments:
+        s["segment_kind"] = "none" if s["segment"] == NO_SEGMENT else "value"
+        s["segment"] = NONE_LABEL if s["segment"] == NO_SEGMENT else s["segment"]
+    return segments
 
 
 def load_inputs(spec: MetricSpec, cfg: Config, ds: Dataset, options: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -124,7 +135,7 @@ def segments(func, frames, period, cfg, ds, by) -> list[dict]:
             continue
         r = func(part, period, cfg, **extra)
         segments.append({"segment": value, "value": r.value, "details": r.details, "warnings": r.warnings})
-    return segments
+    return _labelled(segments)
 
 
 def _with_column(ds: Dataset, table: str, frame: pd.DataFrame, column: str) -> pd.DataFrame:

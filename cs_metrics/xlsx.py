@@ -1,18 +1,42 @@
-"""Excel workbooks (--output FILE.xlsx): one sheet per table, numbers as numbers, percentages
-formatted as such, and the spreadsheet-injection guard on every text cell."""
+"""Excel workbooks (--output FILE.xlsx): one sheet per table, numbers as numbers, dates as dates,
+percentages formatted as such (changes of them in percentage points), and the spreadsheet-injection
+guard on every text cell. Characters XML cannot hold are replaced; a table longer than a sheet is
+refused before anything is written."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cs_metrics.render import _plain, guard
+from cs_metrics.errors import UsageError
+from cs_metrics.render import _plain, guard, segment_lines
 from cs_metrics.result import MetricResult
 
 PERCENT_FORMAT = '0.00" %"'  # values are percentages already (6.4 means 6.4 %)
+POINTS_FORMAT = '+0.00" pp";-0.00" pp";0.00" pp"'  # a change of a percentage, in percentage points
 MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# XML 1.0 holds no C0 control character but tab, LF and CR: vertical tab and form feed become line
+# breaks (what they meant in the export), the others U+FFFD.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(v: str) -> str:
+    return _XML_ILLEGAL.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "\ufffd", v)
+
+
+def check_rows(what: str, n: int) -> None:
+    """A sheet of `n` rows under a header fits, else a usage error (before any sheet is written)."""
+    if n + 1 > MAX_ROWS:
+        raise UsageError(
+            f"--output: the {what} sheet would have {n:,} rows; an Excel sheet holds {MAX_ROWS - 1:,} under its header",
+            "Write CSV instead (--output FILE.csv), or narrow the period",
+        )
 
 
 def _is_percent(key: str, unit: str | None = None) -> bool:
@@ -23,9 +47,15 @@ def _is_percent(key: str, unit: str | None = None) -> bool:
 def _put(ws, row: int, col: int, value: Any, fmt: str | None = None) -> None:
     value = _plain(value)
     if isinstance(value, str):
-        value = guard(value)
+        if len(value) == 10 and _ISO_DAY.fullmatch(value):  # an ISO day is an Excel date
+            try:
+                value, fmt = date.fromisoformat(value), DATE_FORMAT
+            except ValueError:
+                pass
+        if isinstance(value, str):
+            value = guard(_xml_text(value))
     cell = ws.cell(row=row, column=col, value=value)
-    if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if fmt and isinstance(value, (int, float, date)) and not isinstance(value, bool):
         cell.number_format = fmt
 
 
@@ -50,15 +80,14 @@ def _table(ws, header: list[str], rows: list[list[Any]], unit: str | None = None
 
 
 def _summary(ws, r: MetricResult) -> None:
-    ws.append(["metric", r.metric])
-    ws.append(["period_start", r.period.start.isoformat()])
-    ws.append(["period_end", r.period.end.isoformat()])
-    ws.append(["unit", r.unit])
+    for i, (k, v) in enumerate((("metric", r.metric), ("period_start", r.period.start), ("period_end", r.period.end), ("unit", r.unit)), 1):
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, v, DATE_FORMAT)
     _put(ws, 5, 1, "value")
     _put(ws, 5, 2, r.value, _format_for("value", r.unit))
     for i, (k, v) in enumerate(r.details.items(), 6):
         _put(ws, i, 1, k)
-        _put(ws, i, 2, v, _format_for(k))
+        _put(ws, i, 2, v, _format_for(k, r.unit if k.startswith("ci95_") else None))  # an interval is in the value's unit
     row = 6 + len(r.details)
     for w in r.warnings:
         _put(ws, row, 1, "warning")
@@ -78,8 +107,14 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return out
 
 
+def _check_result(r: MetricResult) -> None:
+    check_rows(f"{r.metric} rows", len(r.rows or ()))
+    check_rows(f"{r.metric} segments", len(r.segments or ()) + 1)
+
+
 def add_result(wb, r: MetricResult, taken: set[str], prefix: str = "") -> None:
     """Sheets for one result: its summary (value and details), rows, segments."""
+    _check_result(r)
     ws = wb.create_sheet(_sheet_name(prefix or r.metric, taken))
     _summary(ws, r)
     if r.rows:
@@ -87,22 +122,18 @@ def add_result(wb, r: MetricResult, taken: set[str], prefix: str = "") -> None:
         _table(wb.create_sheet(_sheet_name(f"{prefix or r.metric} rows", taken)), header, [[row.get(k) for k in header] for row in r.rows])
     if r.segments:
         keys = list(dict.fromkeys(k for s in r.segments for k in s["details"]))
-        header = ["segment", "value", *keys]
-        rows = [[s["segment"], s["value"], *[s["details"].get(k) for k in keys]] for s in r.segments]
-        rows.append(["total", r.value, *[r.details.get(k) for k in keys]])
+        header = ["segment", "segment_kind", "value", *keys]
+        rows = [[label, kind, value, *[details.get(k) for k in keys]] for label, kind, value, details in segment_lines(r)]
         _table(wb.create_sheet(_sheet_name(f"{prefix or r.metric} segments", taken)), header, rows, r.unit, "value")
 
 
 def _save(wb, path: Path) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from cs_metrics.outfile import writing
+
+    buf = io.BytesIO()  # the whole workbook first: a failing write never leaves a half-built zip behind
+    wb.save(buf)
+    with writing(path, binary=True) as fh:
+        fh.write(buf.getbuffer())
 
 
 def write_result(path: Path, r: MetricResult) -> None:
@@ -120,6 +151,8 @@ def write_report(path: Path, report) -> None:
 
     from cs_metrics.render_report import _grid
 
+    for e in report.entries:  # every sheet fits before any is written
+        _check_result(e.result)
     wb = Workbook()
     ws = wb.active
     ws.title = "report"
@@ -129,7 +162,8 @@ def write_report(path: Path, report) -> None:
         unit = row[header.index("unit")]
         for name in ("value", "previous_value", "change"):
             cell = ws.cell(row=i, column=header.index(name) + 1)
-            if isinstance(cell.value, (int, float)) and (fmt := _format_for("value", unit)):
+            fmt = POINTS_FORMAT if name == "change" and unit == "percent" else _format_for("value", unit)
+            if isinstance(cell.value, (int, float)) and fmt:
                 cell.number_format = fmt
     taken = {"report"}
     from cs_metrics.output.xlsx_charts import SHEET, add_charts

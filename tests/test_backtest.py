@@ -173,6 +173,6 @@ def test_cli_backtest_csv_and_json(tmp_path):
     base = ["health", "--config", str(tmp_path / "cs-metrics.yaml"), "--period", "2024-12", "--backtest"]
     doc = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
     assert doc["details"]["median_lead_days"] == 37.0 and doc["details"]["meets_bar_90d"] is False
-    csv = CliRunner().invoke(app, [*base, "--format", "csv"]).stdout.splitlines()
+    csv = CliRunner().invoke(app, [*base, "--format", "csv", "--rows"]).stdout.splitlines()
     assert csv[0].startswith("view,group,customers,churned,churn_rate_pct,ci95_low,ci95_high,recall_pct,lift,meets_bar")
     assert "horizon,\"poor, 60 days (scored 2024-11-01)\",4,3,75.0," in "\n".join(csv)

@@ -332,7 +332,7 @@ def test_by_plan_json_has_segments_right_by_hand(data):
     segs = doc["segments"]
     assert [s["segment"] for s in segs] == ["basic", "pro"]
     for s in segs:
-        assert set(s) == {"segment", "value", "details"}
+        assert set(s) == {"segment", "segment_kind", "value", "details"} and s["segment_kind"] == "value"
     basic, pro = segs
     assert basic["value"] == pytest.approx(220)
     assert basic["details"]["opening_mrr"] == pytest.approx(100)
@@ -354,6 +354,7 @@ def test_nps_by_plan_keeps_anonymous_responses_in_their_own_segment(data):
     assert by["basic"]["value"] == pytest.approx(40.0)  # (3 - 1) / 5
     assert by["pro"]["value"] == pytest.approx(0.0)  # (1 - 1) / 3
     assert by["(none)"]["value"] == pytest.approx(50.0)  # (1 - 0) / 2
+    assert by["(none)"]["segment_kind"] == "none" and by["basic"]["segment_kind"] == "value"
     assert sum(s["details"]["responses"] for s in doc["segments"]) == 10
 
 
@@ -361,6 +362,7 @@ def test_by_plan_jsonl_has_one_line_per_segment_then_the_total(data):
     lines = ok(*mrr_may(data), "--by", "plan", "--format", "jsonl").stdout.splitlines()
     objs = [json.loads(line) for line in lines]
     assert [o["segment"] for o in objs] == ["basic", "pro", "total"]
+    assert [o["segment_kind"] for o in objs] == ["value", "value", "total"]
     assert [o["value"] for o in objs] == pytest.approx([220, 80, 300])
     for o in objs:
         assert o["metric"] == "mrr" and o["unit"] == "money"
@@ -702,7 +704,7 @@ def test_formula_like_segment_values_are_quoted_but_numbers_are_not(data, fmt, d
     assert float(by["'=HYPERLINK(\"x\")"]["value"]) == pytest.approx(100)  # C1
     for row in rows:
         for key, cell in row.items():
-            if key != "segment" and key not in ("metric", "unit", "period_start", "period_end"):
+            if key not in ("segment", "segment_kind", "metric", "unit", "period_start", "period_end"):
                 assert not cell.startswith("'"), (key, cell)
                 if cell:
                     float(cell)

@@ -403,7 +403,7 @@ def cli(*args, env=None):
 
 
 def test_cli_revenue_csv_is_a_rectangular_grid(data):
-    result = cli("--data", data, "--period", "2024-06", "--kind", "revenue", "--months", 3, "--format", "csv")
+    result = cli("--data", data, "--period", "2024-06", "--kind", "revenue", "--months", 3, "--format", "csv", "--rows")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["cohort", "customers", "mrr_month_0", "m0", "m1", "m2"]
@@ -418,7 +418,7 @@ def test_cli_revenue_csv_is_a_rectangular_grid(data):
 
 def test_cli_table_without_colour_has_no_ansi_codes(data):
     for env in (None, {"NO_COLOR": "1"}):
-        result = cli("--data", data, "--period", "2024-06", "--months", 3, "--format", "table", env=env)
+        result = cli("--data", data, "--period", "2024-06", "--months", 3, "--format", "table", "--rows", env=env)
         assert result.exit_code == 0, result.stderr
         assert ANSI not in result.stdout and not BOX_CHARS & set(result.stdout)
         line = next(x for x in result.stdout.splitlines() if x.strip().startswith("2024-04"))

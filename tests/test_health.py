@@ -523,7 +523,7 @@ RUNNER = CliRunner()
 
 
 def test_cli_csv_lists_customers_worst_first(data):
-    result = RUNNER.invoke(app, ["health", "--config", str(data / "may" / "cs-metrics.yaml"), "--period", "2024-05", "--format", "csv"])
+    result = RUNNER.invoke(app, ["health", "--config", str(data / "may" / "cs-metrics.yaml"), "--period", "2024-05", "--format", "csv", "--rows"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "customer_id,name,score,class,reason,mrr," + ",".join(COMPONENTS)

@@ -5,6 +5,7 @@ Every expected value below is written by hand from the file the test writes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -257,8 +258,50 @@ def test_file_with_hint_but_no_columns_still_validates(tmp_path):
     assert p.table == "customers"
     assert p.missing_required == ["customer_id"]
     text, raw, cfg = load([p], tmp_path, tmp_path)
-    assert raw["sources"]["customers"]["columns"] == {}
+    assert raw["sources"]["customers"]["columns"] is None  # `columns:` left empty, ready for the TODO line below it
+    assert '    columns:\n      # customer_id: "TODO export header"' in text
     assert cfg.sources["customers"].columns == {}
+
+
+def _todo_settings(text: str) -> list[int]:
+    """The commented settings that carry a TODO (`# key: "TODO ..."`): the lines meant to be uncommented."""
+    return [
+        n
+        for n, line in enumerate(text.splitlines())
+        if line.lstrip().startswith("# ") and "TODO" in line and re.match(r"\s*# (\"[^\"]*\"|[\w.]+): ", line)
+        and not line.lstrip().startswith("# TODO")
+    ]
+
+
+def _uncomment(text: str, numbers) -> str:
+    lines = text.splitlines()
+    for n in numbers:
+        lines[n] = lines[n].replace("# ", "", 1)
+    return "\n".join(lines) + "\n"
+
+
+def test_uncommenting_any_todo_line_of_a_proposal_keeps_the_yaml_valid(tmp_path):
+    write(tmp_path, "customers.csv", "foo,bar\n1,2\n")  # no column recognised
+    write(tmp_path, "subscriptions.csv", "sub_id,start_date,mrr\nS1,31st May 2024,10\n")  # no customer_id, odd dates
+    write(tmp_path, "responses.csv", "response_id,date,type,rating\nR1,2024-05-01,Onboarding poll,4\nR2,2024-05-01,NPS,9\n")
+    proposals = propose(tmp_path)
+    text = render_yaml(proposals, str(tmp_path))
+    todo = _todo_settings(text)
+    uncommented = sorted(text.splitlines()[n].strip() for n in todo)
+    assert uncommented == [
+        '# "Onboarding poll": "TODO nps, csat or ces"',  # surveys
+        '# customer_id: "TODO export header"',  # customers
+        '# customer_id: "TODO export header"',  # subscriptions
+        '# date_format: "TODO strptime format, e.g. %d.%m.%Y"',  # subscriptions
+    ]
+    for n in todo:  # each one alone, then all at once
+        raw = yaml.safe_load(_uncomment(text, [n]))
+        assert isinstance(raw["sources"], dict)
+    raw = yaml.safe_load(_uncomment(text, todo))
+    assert raw["sources"]["customers"]["columns"] == {"customer_id": "TODO export header"}
+    assert raw["sources"]["subscriptions"]["columns"]["customer_id"] == "TODO export header"
+    assert raw["sources"]["subscriptions"]["date_format"] == "TODO strptime format, e.g. %d.%m.%Y"
+    assert raw["sources"]["surveys"]["survey_labels"]["Onboarding poll"] == "TODO nps, csat or ces"
 
 
 def test_missing_required_considers_one_of_groups():

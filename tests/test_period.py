@@ -264,7 +264,7 @@ def test_shifting_off_the_calendar_is_a_period_error():
     with pytest.raises(PeriodError):
         parse_period("0001-02").previous()
     with pytest.raises(PeriodError):
-        parse_period("9999-12").shifted(-1)
+        parse_period("9999-11").shifted(-1)  # 9999-12 has no day after its end
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,15 +449,23 @@ def test_parse_date_is_strict(text):
 # The module stays cheap to import
 
 
-def test_period_imports_only_the_standard_library():
-    source = Path(period_module.__file__).read_text(encoding="utf-8")
+def _imports(path: str) -> set[str]:
     imported = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
+            imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+            imported.add(node.module)
+    return {name if name.startswith("cs_metrics.") else name.split(".")[0] for name in imported}
+
+
+def test_period_imports_only_the_standard_library():
+    import cs_metrics.errors
+
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    # besides the standard library, only our error types (which import nothing else)
+    assert _imports(period_module.__file__) <= stdlib | {"cs_metrics.errors"}
+    assert _imports(cs_metrics.errors.__file__) <= stdlib
 
 
 # --------------------------------------------------------------------------------------------
@@ -595,3 +603,42 @@ def test_months_counts_calendar_months_when_aligned(text):
 def test_parse_date_round_trips(d):
     assert parse_date(d.isoformat()) == d
     assert parse_period(d.isoformat()) == Period(d, d, "day", d.isoformat())
+
+
+# --------------------------------------------------------------------------------------------
+# The calendar's ends: metrics look at the day before a period's start and the day after its end
+
+
+@pytest.mark.parametrize("text", ["9999", "9999-12", "9999-Q4", "9999-H2", "9999-12-31", "9999-12-01..9999-12-31"])
+def test_a_period_ending_on_the_calendars_last_day_is_refused(text):
+    with pytest.raises(PeriodError) as info:
+        parse_period(text, AS_OF)
+    assert "9999-12-31, which has no day after it" in str(info.value)
+    assert "periods run from 0001-01-02 to 9999-12-30" in str(info.value)
+
+
+def test_relative_periods_at_the_calendars_end_are_refused():
+    with pytest.raises(PeriodError, match="no day after it"):
+        parse_period("this-month", D(9999, 12, 31))
+    assert parse_period("last-month", D(9999, 12, 31)).end == D(9999, 11, 30)
+
+
+def test_the_last_and_first_days_a_period_can_cover():
+    assert span_of(parse_period("9999-12-30")) == (D(9999, 12, 30), D(9999, 12, 30))
+    assert span_of(parse_period("9999-11")) == (D(9999, 11, 1), D(9999, 11, 30))
+    assert span_of(parse_period("0001-01-02")) == (D(1, 1, 2), D(1, 1, 2))
+
+
+def test_a_period_error_is_a_usage_error():
+    from cs_metrics.errors import UsageError
+
+    assert issubclass(PeriodError, UsageError) and PeriodError("x").exit_code == 2
+
+
+def test_days_before_names_what_and_the_limit():
+    from cs_metrics.period import days_before
+
+    assert days_before(D(2024, 5, 31), 89, "w") == D(2024, 3, 3)
+    assert days_before(D(1, 1, 3), 1, "w") == D(1, 1, 2)
+    with pytest.raises(PeriodError, match=r"^the window would start 2 days before 0001-01-03, outside the calendar"):
+        days_before(D(1, 1, 3), 2, "the window")

@@ -120,10 +120,29 @@ def test_each_table_is_read_once_per_run(data, monkeypatch):
 def test_report_by_segment_and_csv_shape(data):
     r = cli("report", "--data", str(data), "--period", "2024-05", "--metrics", "mrr", "--by", "plan", "--format", "csv")
     lines = r.stdout.strip().splitlines()
-    assert lines[0].startswith("metric,period_start,period_end,segment,value,unit,previous_value,change")
-    # segments basic (D 50), pro (B 200), =EVIL (C 0 at closing) and the total 250
-    rows = {line.split(",")[3]: line.split(",")[4] for line in lines[1:]}
-    assert rows == {"'=EVIL": "0.0", "basic": "50.0", "pro": "200.0", "total": "250.0"}
+    assert lines[0].startswith("metric,period_start,period_end,segment,segment_kind,value,unit,previous_value,change")
+    # segments basic (D 50), pro (B 200), =EVIL (C 0 at closing) and the total 250; each beside its
+    # April value: basic D 50 (from 04-15), pro B 200, =EVIL C 300 (A ended 04-10), total 550
+    rows = {row["segment"]: (row["segment_kind"], row["value"], row["previous_value"], row["change"]) for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert rows == {
+        "'=EVIL": ("value", "0.0", "300.0", "-300.0"),
+        "basic": ("value", "50.0", "50.0", "0.0"),
+        "pro": ("value", "200.0", "200.0", "0.0"),
+        "total": ("total", "250.0", "550.0", "-300.0"),
+    }
+
+
+def test_report_by_shows_each_segments_previous_value_and_change_in_every_format(data):
+    args = ("report", "--data", str(data), "--period", "2024-05", "--metrics", "mrr", "--by", "plan")
+    doc = json.loads(cli(*args, "--format", "json").stdout)
+    segs = {s["segment"]: (s["previous_value"], s["change"]) for s in metric(doc, "mrr")["segments"]}
+    assert segs == {"=EVIL": (300, -300), "basic": (50, 0), "pro": (200, 0)}
+    table = cli(*args, "--format", "table").stdout
+    evil = next(line for line in table.splitlines() if "=EVIL" in line)
+    assert evil.split()[2:5] == ["0.00", "300.00", "▼"] and "-300.00 (-100.0 %)" in evil
+    markdown = cli(*args, "--format", "markdown").stdout
+    assert "| mrr · =EVIL | 0.00 | 300.00 | ▼ -300.00 (-100.0 %) | |" in markdown
+    assert "| mrr · total | 250.00 | 550.00 | ▼ -300.00 (-54.5 %) |" in markdown
 
 
 ALERTS = """
@@ -170,7 +189,8 @@ def test_xlsx_output_reads_back_as_numbers_with_formats_and_guarded_text(data, t
     summary = {row[0].value: row[1] for row in wb["churn"].iter_rows()}
     assert summary["value"].value == pytest.approx(100 / 3) and summary["value"].number_format == '0.00" %"'
     assert summary["starting_customers"].value == 3 and isinstance(summary["starting_customers"].value, int)
-    segments = {row[0].value: row[1].value for row in wb["churn segments"].iter_rows(min_row=2)}
+    assert [c.value for c in wb["churn segments"][1]][:3] == ["segment", "segment_kind", "value"]
+    segments = {row[0].value: row[2].value for row in wb["churn segments"].iter_rows(min_row=2)}
     # S = {B, C, D}: basic {D} keeps, pro {B} keeps, =EVIL {C} lost
     assert segments == {"'=EVIL": 100.0, "basic": 0.0, "pro": 0.0, "total": pytest.approx(100 / 3)}
 
@@ -203,3 +223,37 @@ def test_conversion_auto_uses_leads_when_subscriptions_have_no_trial_column(data
     )
     doc = json.loads(cli("conversion", "--data", str(data), "--period", "2024-05", "--format", "json").stdout)
     assert doc["details"]["kind"] == "leads" and doc["value"] == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (("report", "--period", "9999"), "9999-12-31, which has no day after it"),
+        (("dau-mau", "--period", "9999-12"), "9999-12-31, which has no day after it"),
+        (("report", "--period", "0001-02"), "the period before 0001-02 falls outside the calendar"),
+        (("report", "--period", "0001-04", "--trend", "6"), "the period 5 periods before 0001-04 falls outside"),
+        (("health", "--period", "0001-02"), "the health lookback window (metrics.health.lookback_days) would start 89 days before 0001-02-28"),
+    ],
+)
+def test_periods_the_calendar_cannot_hold_are_usage_errors(data, args, says):
+    (data / "events.csv").write_text("customer_id,user_id,occurred_at,event\nA,u1,2024-05-02T10:00:00,login\n", encoding="utf-8")
+    r = cli(*args, "--data", str(data))
+    assert r.exit_code == 2, r.output
+    assert says in r.stderr and "periods run from 0001-01-02 to 9999-12-30" in r.stderr
+    assert "internal error" not in r.stderr and r.stdout == ""
+
+
+def test_report_change_carries_no_float_noise_at_scale(tmp_path):
+    # April closing MRR = A's 788,723.35; May closing = B's 36,063,718.91 (A ended on May 1):
+    # change = 36,063,718.91 - 788,723.35 = 35,274,995.56 (a float difference prints 35274995.559999995)
+    (tmp_path / "subscriptions.csv").write_text(
+        "subscription_id,customer_id,started_at,ended_at,mrr\n"
+        "s1,A,2024-01-01,2024-05-01,788723.35\n"
+        "s2,B,2024-05-01,,36063718.91\n",
+        encoding="utf-8",
+    )
+    r = cli("report", "--metrics", "mrr,arpu", "--data", str(tmp_path), "--period", "2024-05", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = {row["metric"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert rows["mrr"]["change"] == "35274995.56"
+    assert rows["arpu"]["change"] == "35274995.56"  # one paying customer in each month

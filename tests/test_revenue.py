@@ -501,6 +501,6 @@ def test_cli_ndr_rows_as_csv_and_the_nrr_alias(data):
     doc = runner.invoke(app, ["nrr", "--format", "json", "--data", str(data), "--period", "2024-05"])
     assert doc.exit_code == 0, doc.output
     parsed = json.loads(doc.stdout)
-    assert parsed["metric"] == "ndr" and "rows" not in parsed
+    assert parsed["metric"] == "nrr" and "rows" not in parsed  # the name the user typed
     assert parsed["value"] == pytest.approx(180 / 350 * 100)  # (100 + 0 + 80) / (100 + 200 + 50)
     assert parsed["details"]["grr"] == pytest.approx(150 / 350 * 100)  # (100 + 0 + 50) / 350

@@ -379,7 +379,7 @@ def test_feedback_csv_keeps_comments_intact_and_guards_formulas(tmp_path, monkey
     data = tmp_path / "data"
     data.mkdir()
     (data / "surveys.csv").write_text(SURVEYS_CSV, encoding="utf-8")
-    result = CliRunner().invoke(app, ["feedback", "--data", str(data), "--period", "2024-05", "--format", "csv"])
+    result = CliRunner().invoke(app, ["feedback", "--rows", "--data", str(data), "--period", "2024-05", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == ["responded_at", "survey", "score", "group", "customer_id", "comment"]

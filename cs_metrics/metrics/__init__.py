@@ -28,6 +28,7 @@ class Option:
     default: object
     help: str
     choices: tuple[str, ...] = ()
+    listing: bool = False  # --rows of a listing metric: only chooses the output, not passed to the function
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,12 @@ _WINDOW = Option(
     "--window", "window", None,
     "Trailing window: 12m measures from the snapshot 12 months before the period's end to its end (any 1m..120m).",
 )  # fmt: skip
+
+
+def _listing(what: str) -> Option:
+    """--rows of a metric that always lists things: the default output is the result (value, details,
+    segments), the listing comes with --rows; JSON carries both."""
+    return Option("--rows", "rows", False, f"List {what} instead of the result (JSON always has both).", listing=True)
 
 
 def active_inputs(cfg) -> list[Input]:
@@ -175,9 +182,10 @@ REGISTRY: dict[str, MetricSpec] = {
             "feedback",
             "cs_metrics.metrics.voice:feedback",
             "count",
-            "Survey comments of the period with their score and group, unhappy ones first, and the most frequent terms per group.",
+            "Survey comments of the period: counts and the most frequent terms per group; --rows lists them, unhappy ones first.",
             None,
             lambda cfg, exists: [Input("surveys", ("responded_at", "survey", "score"), ("customer_id", "comment", "response_id"))],
+            options=(_listing("the comments with their score and group, unhappy ones first"),),
         ),
         MetricSpec(
             "fcr",
@@ -218,18 +226,19 @@ REGISTRY: dict[str, MetricSpec] = {
             "usage",
             "cs_metrics.metrics.usage:usage",
             "percent",
-            "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; rows: adoption per event.",
+            "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; --rows: adoption per event.",
             True,
             lambda cfg, exists: [
                 Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
                 *[i for i in active_inputs(cfg) if i.table != "events"],
             ],
+            options=(_listing("the adoption of each event (customers using it, share of active customers)"),),
         ),
         MetricSpec(
             "health",
             "cs_metrics.metrics.health:health",
             "score",
-            "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend; worst first, with the reasons.",
+            "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend: customers and MRR per class; --rows lists them worst first, with the reasons.",
             True,
             lambda cfg, exists: [
                 _SUBS_MRR,
@@ -240,8 +249,15 @@ REGISTRY: dict[str, MetricSpec] = {
                 Input("customers", ("customer_id",), ("name",), if_present=True),
             ],
             options=(
-                Option("--customer", "customer", None, "Show one customer's components as bars."),
-                Option("--backtest", "backtest", False, "Score customers as of --as-of minus the horizon and show who churned after, per class."),
+                Option("--customer", "customer", None, "Show one customer's components as bars (its listing: no --rows needed)."),
+                Option(
+                    "--backtest",
+                    "backtest",
+                    False,
+                    "Score customers as of the period's end minus metrics.health.backtest_horizon_days (90) and show, per class, "
+                    "how many churned by the period's end (the period follows --period / --as-of).",
+                ),
+                _listing("every customer's score, class, two weakest components and MRR, worst first (with --backtest: each class)"),
             ),
         ),
         MetricSpec(
@@ -319,6 +335,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "Plan migration: from-plan x to-plan matrix of customers and MRR between the opening and closing snapshots.",
             None,
             lambda cfg, exists: [Input("subscriptions", ("customer_id", "started_at", "mrr", "plan"), ("ended_at", "is_trial"))],
+            options=(_listing("the from-plan x to-plan cells with their customers and MRR"),),
         ),
         MetricSpec(
             "clv",
@@ -372,12 +389,13 @@ REGISTRY: dict[str, MetricSpec] = {
             "referrals",
             "cs_metrics.metrics.commerce:referrals",
             "percent",
-            "Referral rate: new customers of the period who were referred / new customers x 100; rows: top referrers.",
+            "Referral rate: new customers of the period who were referred / new customers x 100; --rows: top referrers.",
             True,
             lambda cfg, exists: [
                 Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
                 Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True),
             ],
+            options=(_listing("the top referrers with the customers they referred"),),
         ),
         MetricSpec(
             "cohorts",
@@ -389,6 +407,7 @@ REGISTRY: dict[str, MetricSpec] = {
             options=(
                 Option("--kind", "kind", "logo", "logo: share of the cohort's customers paying; revenue: cohort MRR vs month 0.", ("logo", "revenue")),
                 Option("--months", "months", 12, "How many monthly cohorts, ending with the period (1..1200)."),
+                _listing("the cohort grid (a heat map in the terminal)"),
             ),
         ),
     )
@@ -443,10 +462,11 @@ REGISTRY = {name: (dataclasses.replace(spec, sample=SAMPLES[name]) if name in SA
 def _health_window(period, cfg) -> tuple:
     """Health looks back `lookback_days` from each scoring day, the earliest `backtest_horizon_days`
     before the period's end."""
-    from datetime import timedelta
+    from datetime import date
 
     opt = cfg.metrics.health
-    return period.end - timedelta(days=opt.backtest_horizon_days + opt.lookback_days), period.end
+    first = max(period.end.toordinal() - opt.backtest_horizon_days - opt.lookback_days, 1)  # the calendar's first day at most
+    return date.fromordinal(first), period.end
 
 
 REGISTRY["health"] = dataclasses.replace(REGISTRY["health"], optional_window=_health_window)

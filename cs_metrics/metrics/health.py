@@ -19,7 +19,7 @@ from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_grid, paying_rows, to_money
 from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
 from cs_metrics.metrics.revenue import money_array
-from cs_metrics.period import Period
+from cs_metrics.period import Period, days_before
 from cs_metrics.result import MetricResult
 
 COMPONENTS = ("usage", "breadth", "depth", "nps", "csat", "support", "payments", "mrr_trend")
@@ -104,7 +104,7 @@ class Scores:
 def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> Scores:
     """Score every customer paying at the end of day `end` over the lookback window ending there."""
     opt = cfg.metrics.health
-    window_start = end - timedelta(days=opt.lookback_days - 1)
+    window_start = days_before(end, opt.lookback_days - 1, "the health lookback window (metrics.health.lookback_days)")
     warnings: list[str] = []
     filtered: dict[str, dict[str, int]] = {}
 
@@ -534,7 +534,7 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
 
     opt = cfg.metrics.health
     horizon = opt.backtest_horizon_days
-    scored_on = period.end - timedelta(days=horizon)
+    scored_on = days_before(period.end, horizon, "the backtest (metrics.health.backtest_horizon_days)")
     scores: dict[date, Scores] = {}
 
     def score_at(day: date) -> Scores:  # each date scored once (the checkpoints and horizons can meet)
@@ -577,6 +577,8 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
     rows += bt.decile_rows(score, lost, average, cfg)
     horizon_rows, bar = bt.horizon_rows(frames, period, cfg, score_at)
     rows += horizon_rows
+    for row in rows:  # every format names the scoring date (a horizon view has its own)
+        row.setdefault("scored_on", scored_on.isoformat())
     details.update(
         {
             "poor_precision_pct": poor_row["churn_rate_pct"],
