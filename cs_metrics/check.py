@@ -52,18 +52,19 @@ def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
         entry = next((e for e in rep.entries if e.spec.name == rule.metric), None)
         if entry is None:
             reason = next((s["reason"] for s in rep.skipped if s["metric"] == rule.metric), "not computed")
-            rows.append({**base, "segment": "total", "value": None, "n": None, "sample": None, "status": "unknown", "reason": reason})
+            rows.append({**base, "segment": "total", "segment_kind": "total", "value": None, "n": None, "sample": None, "status": "unknown", "reason": reason})
             warnings.append(f"rule {n} ({label}) cannot be evaluated: {reason}")
             continue
         sample = entry.spec.sample
-        checks = [("total", entry.result.value, entry.result.details)]
-        checks += [(s["segment"], s["value"], s["details"]) for s in entry.result.segments or ()]
-        for segment, value, details in checks:
+        checks = [("total", "total", entry.result.value, entry.result.details)]
+        checks += [(s["segment"], s.get("segment_kind", "value"), s["value"], s["details"]) for s in entry.result.segments or ()]
+        for segment, kind, value, details in checks:
             size = sample.size(details) if sample else None
             status, why = _status(value, size, rule)
             rows.append(
-                {**base, "segment": segment, "value": value, "n": size, "sample": sample.noun if sample else None, "status": status, "reason": why}
-            )
+                {**base, "segment": segment, "segment_kind": kind, "value": value, "n": size,
+                 "sample": sample.noun if sample else None, "status": status, "reason": why}
+            )  # fmt: skip
             if status == "unknown":
                 warnings.append(f"rule {n} ({label}), {segment}: cannot be evaluated: {why}")
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}

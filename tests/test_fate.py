@@ -359,6 +359,7 @@ def test_check_min_n_and_sample_size(tmp_path):
     # TH: 4 promoters, 1 detractor of 5 -> 60, ok; total: 4 promoters, 2 detractors of 6 -> 33.3, ok
     assert (rows["TH"]["status"], rows["TH"]["n"], float(rows["TH"]["value"])) == ("ok", "5", 60.0)
     assert (rows["total"]["status"], rows["total"]["n"]) == ("ok", "6")
+    assert (rows["total"]["segment_kind"], rows["JP"]["segment_kind"]) == ("total", "value")  # a real "total" stays apart
 
 
 def test_an_internal_error_has_its_own_exit_code(tmp_path, monkeypatch):
