@@ -26,6 +26,7 @@ MAIN_COLUMN = {
     "surveys": "responded_at",
     "tickets": "created_at",
     "events": "occurred_at",
+    "daily_activity": "day",
     "leads": "created_at",
     "costs": "month",
 }
