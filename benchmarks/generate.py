@@ -35,6 +35,7 @@ import argparse
 import calendar
 import csv
 import datetime as dt
+import itertools
 import random
 import sys
 import time
@@ -243,7 +244,7 @@ class World:
         base, included, per_seat, _ = PLAN_PRICE[PLANS[plan]]
         usd = base + max(0, seats - included) * per_seat
         fx, step = CURRENCIES[list(CURRENCIES)[self.currency[c]]]
-        return int(round(usd * fx / step)) * step
+        return round(usd * fx / step) * step
 
     def _life(self, rng: random.Random, c: int, created: dt.date) -> list[tuple]:
         """(c, start, end, mrr, price, plan, kind 0 month / 1 year / 2 trial / 3 addon, term end) rows."""
@@ -340,7 +341,7 @@ class World:
             if rng.random() < 0.04:
                 name = rng.randrange(len(ADDONS))
                 fx, step = CURRENCIES[list(CURRENCIES)[self.currency[c]]]
-                price = int(round(list(ADDONS.values())[name] * fx / step)) * step
+                price = round(list(ADDONS.values())[name] * fx / step) * step
                 addon = [c, day_no(day), -1, price, price, 3 + name, 3, -1, 0]
                 rows.append(addon)
             return addon
@@ -529,7 +530,7 @@ def _by_month(rng, w: World, total: int, weight_of) -> tuple[np.ndarray, np.ndar
     """(customer, day) of `total` draws spread over the months by paying customers x weights."""
     months = _month_starts()
     pools = []
-    for a, b in zip(months[:-1], months[1:]):
+    for a, b in itertools.pairwise(months):
         paying = np.flatnonzero(w.paying_at((a + b) // 2))
         pools.append((a, b, paying, weight_of(paying)))
     counts = allocate(total, np.array([p[3].sum() for p in pools]))
@@ -698,7 +699,7 @@ def write_costs(out: Path, w: World, seed: int) -> int:
     rng = rng_for(seed, "costs")
     rows = []
     months = _month_starts()
-    for a, b in zip(months[:-1], months[1:]):
+    for a, b in itertools.pairwise(months):
         paying = int(w.paying_at(b - 1).sum())
         new = int(((w.first_paid >= a) & (w.first_paid < b)).sum())
         label = str(DAY0 + np.timedelta64(a, "D"))[:7]
