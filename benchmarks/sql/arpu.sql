@@ -15,6 +15,6 @@ subs AS (
            coalesce(sum(units) FILTER (WHERE started_at <= DATE '${end}' AND (ended_at IS NULL OR ended_at > DATE '${end}')), 0) AS k
     FROM paying GROUP BY 1
 )
-SELECT round(sum(k) / count(*) FILTER (WHERE k > 0) / 10000, 6) AS value, 'mrr' AS basis, sum(k) / 10000 AS closing_mrr,
+SELECT round(sum(k) / nullif(count(*) FILTER (WHERE k > 0), 0) / 10000, 6) AS value, 'mrr' AS basis, sum(k) / 10000 AS closing_mrr,
        count(*) FILTER (WHERE k > 0) AS closing_customers
 FROM state

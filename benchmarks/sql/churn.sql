@@ -21,6 +21,6 @@ subs AS (
            count(*) FILTER (WHERE o > 0 AND k = 0) AS churned
     FROM state
 )
-SELECT churned * 100 / starting AS value, starting AS starting_customers, closing AS closing_customers,
+SELECT churned * 100 / nullif(starting, 0) AS value, starting AS starting_customers, closing AS closing_customers,
        churned AS churned_customers, starting - churned AS retained_customers
 FROM c

@@ -17,7 +17,7 @@ subs AS (
            coalesce(sum(units) FILTER (WHERE started_at <= DATE '${end}' AND (ended_at IS NULL OR ended_at > DATE '${end}')), 0) AS k
     FROM paying GROUP BY 1
 ), churn AS (
-    SELECT count(*) FILTER (WHERE o > 0 AND k = 0) * 100 / count(*) FILTER (WHERE o > 0) AS rate FROM state
+    SELECT count(*) FILTER (WHERE o > 0 AND k = 0) * 100 / nullif(count(*) FILTER (WHERE o > 0), 0) AS rate FROM state
 ), inv AS (
     SELECT i.customer_id, round(i.amount * 10000 * coalesce(r.rate, 1))::BIGINT AS units
     FROM read_csv('${data}/invoices.csv', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
@@ -25,14 +25,15 @@ subs AS (
     LEFT JOIN rates r ON r.currency = upper(trim(i.currency))
     WHERE lower(trim(coalesce(i.status, ''))) NOT IN ('void', 'draft') AND i.issued_at BETWEEN DATE '${start}' AND DATE '${end}'
 ), p AS (
-    SELECT sum(units) AS revenue, count(*) AS purchases, count(DISTINCT customer_id) AS purchasers,
+    SELECT coalesce(sum(units), 0) AS revenue, count(*) AS purchases, count(DISTINCT customer_id) AS purchasers,
            CASE WHEN day(DATE '${start}') = 1 AND DATE '${end}' = last_day(DATE '${end}')
                 THEN datediff('month', DATE '${start}', DATE '${end}') + 1
                 ELSE (DATE '${end}' - DATE '${start}' + 1) / 30.4375 END AS months
     FROM inv WHERE units > 0
 )
-SELECT revenue / 10000 / purchases * (purchases / purchasers / months) * (100 / (churn.rate / months)) AS value,
-       revenue / 10000 AS purchase_revenue, purchases, purchasers, months, revenue / 10000 / purchases AS average_purchase_value,
-       purchases / purchasers / months AS purchase_frequency_per_month, churn.rate AS churn_rate,
-       churn.rate / months AS monthly_churn_rate, 100 / (churn.rate / months) AS lifespan_months
+SELECT revenue / 10000 / nullif(purchases, 0) * (purchases / nullif(purchasers, 0) / months)
+       * (100 / nullif(churn.rate / months, 0)) AS value,
+       revenue / 10000 AS purchase_revenue, purchases, purchasers, months, revenue / 10000 / nullif(purchases, 0) AS average_purchase_value,
+       purchases / nullif(purchasers, 0) / months AS purchase_frequency_per_month, churn.rate AS churn_rate,
+       churn.rate / months AS monthly_churn_rate, 100 / nullif(churn.rate / months, 0) AS lifespan_months
 FROM p, churn

@@ -14,5 +14,5 @@ subs AS (
       ON p.customer_id = t.customer_id AND p.units > 0 AND lower(trim(coalesce(p.is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
      AND p.started_at BETWEEN t.started_at AND t.ended_at + 14
 )
-SELECT (SELECT count(*) FROM converted) * 100 / count(*) AS value, count(*) AS trials, (SELECT count(*) FROM converted) AS converted
+SELECT (SELECT count(*) FROM converted) * 100 / nullif(count(*), 0) AS value, count(*) AS trials, (SELECT count(*) FROM converted) AS converted
 FROM trials

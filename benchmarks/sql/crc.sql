@@ -22,6 +22,6 @@ subs AS (
     SELECT count(DISTINCT customer_id) AS n FROM paying
     WHERE started_at <= DATE '${end}' AND (ended_at IS NULL OR ended_at > DATE '${start}')
 )
-SELECT CASE WHEN present = months THEN units / 10000 / n END AS value,
+SELECT CASE WHEN present = months THEN units / 10000 / nullif(n, 0) END AS value,
        CASE WHEN present = months THEN units / 10000 END AS retention_costs, n AS active_customers, present AS months_counted
 FROM c, active

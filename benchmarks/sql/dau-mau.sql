@@ -10,5 +10,5 @@ WITH active AS (
            DATE '${end}' - DATE '${start}' + 1 AS days
     FROM active
 )
-SELECT user_days / days * 100 / mau AS value, user_days / days AS mean_dau, mau, days, active_events
+SELECT user_days / days * 100 / nullif(mau, 0) AS value, user_days / days AS mean_dau, mau, days, active_events
 FROM counts

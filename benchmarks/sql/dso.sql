@@ -16,6 +16,6 @@ inv AS (  -- invoices less the excluded statuses (void, draft), amounts in 1/10,
            DATE '${end}' - DATE '${start}' + 1 AS days
     FROM inv WHERE units > 0
 )
-SELECT receivables * days / credit_sales AS value, receivables / 10000 AS receivables, credit_sales / 10000 AS credit_sales,
+SELECT receivables * days / nullif(credit_sales, 0) AS value, receivables / 10000 AS receivables, credit_sales / 10000 AS credit_sales,
        days, open_invoices, credit_sale_invoices
 FROM c

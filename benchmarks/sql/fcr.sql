@@ -12,4 +12,4 @@ WITH t AS (
            count(*) FILTER (WHERE resolved AND reopened) AS reopened
     FROM t
 )
-SELECT first_contact_resolved * 100 / resolved AS value, created, resolved, first_contact_resolved, reopened FROM c
+SELECT first_contact_resolved * 100 / nullif(resolved, 0) AS value, created, resolved, first_contact_resolved, reopened FROM c

@@ -15,7 +15,8 @@ subs AS (
            coalesce(sum(units) FILTER (WHERE started_at <= DATE '${end}' AND (ended_at IS NULL OR ended_at > DATE '${end}')), 0) AS k
     FROM paying GROUP BY 1
 ), s AS (  -- S: paying at the opening snapshot, customer by customer from opening to closing
-    SELECT count(*) AS n, sum(o) AS opening, sum(k) AS closing, sum(least(o, k)) AS retained,
+    SELECT count(*) AS n, coalesce(sum(o), 0) AS opening, coalesce(sum(k), 0) AS closing,
+           coalesce(sum(least(o, k)), 0) AS retained,
            coalesce(sum(k - o) FILTER (WHERE k > o), 0) AS expansion,
            coalesce(sum(o - k) FILTER (WHERE k > 0 AND k < o), 0) AS contraction,
            coalesce(sum(o) FILTER (WHERE k = 0), 0) AS churn,
@@ -23,7 +24,7 @@ subs AS (
            count(*) FILTER (WHERE k = 0) AS churn_customers, count(*) FILTER (WHERE k = o) AS flat_customers
     FROM state WHERE o > 0
 )
-SELECT retained * 100 / opening AS value, n AS starting_customers, opening / 10000 AS opening_mrr, closing / 10000 AS closing_mrr,
+SELECT retained * 100 / nullif(opening, 0) AS value, n AS starting_customers, opening / 10000 AS opening_mrr, closing / 10000 AS closing_mrr,
        retained / 10000 AS retained_mrr, expansion / 10000 AS expansion_mrr, contraction / 10000 AS contraction_mrr,
        churn / 10000 AS churn_mrr, expansion_customers, contraction_customers, churn_customers, flat_customers
 FROM s

@@ -5,7 +5,8 @@ WITH c AS (
     FROM read_csv('${data}/surveys.csv', types = {'survey': 'VARCHAR', 'score': 'DOUBLE', 'responded_at': 'DATE'})
     WHERE lower(trim(survey)) = 'nps' AND responded_at BETWEEN DATE '${start}' AND DATE '${end}'
 )
-SELECT (p - d) * 100 / n AS value, n AS responses, p AS promoters, n - p - d AS passives, d AS detractors,
-       p * 100 / n AS promoters_pct, d * 100 / n AS detractors_pct,
-       1.96 * sqrt(greatest((p / n + d / n) - (p / n - d / n) ** 2, 0)) / sqrt(n) * 100 AS margin_of_error
+SELECT (p - d) * 100 / nullif(n, 0) AS value, n AS responses, p AS promoters, n - p - d AS passives, d AS detractors,
+       p * 100 / nullif(n, 0) AS promoters_pct, d * 100 / nullif(n, 0) AS detractors_pct,
+       1.96 * sqrt(greatest((p / nullif(n, 0) + d / nullif(n, 0)) - (p / nullif(n, 0) - d / nullif(n, 0)) ** 2, 0))
+       / sqrt(nullif(n, 0)) * 100 AS margin_of_error
 FROM c

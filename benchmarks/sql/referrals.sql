@@ -17,6 +17,6 @@ subs AS (
     LEFT JOIN first_paid f USING (customer_id)
     WHERE coalesce(c.created_at, f.day) BETWEEN DATE '${start}' AND DATE '${end}'
 )
-SELECT count(referrer) * 100 / count(*) AS value, count(*) AS new_customers, count(referrer) AS referred_customers,
+SELECT count(referrer) * 100 / nullif(count(*), 0) AS value, count(*) AS new_customers, count(referrer) AS referred_customers,
        count(DISTINCT referrer) AS referrers
 FROM new

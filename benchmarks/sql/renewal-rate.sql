@@ -19,6 +19,6 @@ subs AS (
     SELECT DISTINCT d.id FROM due d JOIN paying p
       ON p.customer_id = d.customer_id AND p.started_at <= d.day AND (p.ended_at IS NULL OR p.ended_at > d.day)
 )
-SELECT (SELECT count(*) FROM renewed) * 100 / count(*) AS value, count(*) AS due, (SELECT count(*) FROM renewed) AS renewed,
+SELECT (SELECT count(*) FROM renewed) * 100 / nullif(count(*), 0) AS value, count(*) AS due, (SELECT count(*) FROM renewed) AS renewed,
        count(*) - (SELECT count(*) FROM renewed) AS not_renewed
 FROM due

@@ -16,6 +16,6 @@ inv AS (  -- invoices less the excluded statuses (void, draft), amounts in 1/10,
     SELECT count(*) FILTER (WHERE in_p > 0) AS purchasers, count(*) FILTER (WHERE in_p > 0 AND by_end >= 2) AS repeaters
     FROM per
 )
-SELECT repeaters * 100 / purchasers AS value, purchasers, repeaters AS returning_purchasers,
+SELECT repeaters * 100 / nullif(purchasers, 0) AS value, purchasers, repeaters AS returning_purchasers,
        purchasers - repeaters AS one_time_purchasers
 FROM c

@@ -14,5 +14,5 @@ inv AS (
            count(*) AS invoice_rows, count(*) FILTER (WHERE quantity IS NULL) AS rows_without_quantity
     FROM inv
 )
-SELECT returned * 100 / sold AS value, returned AS returned_units, sold AS sold_units, invoice_rows, rows_without_quantity
+SELECT returned * 100 / nullif(sold, 0) AS value, returned AS returned_units, sold AS sold_units, invoice_rows, rows_without_quantity
 FROM c

@@ -30,7 +30,7 @@ WITH ev AS (
     WHERE occurred_at >= DATE '${start}' AND occurred_at < DATE '${end}' + INTERVAL 1 DAY
       AND (len(${active_events}) = 0 OR list_contains(${active_events}, event))
 )
-SELECT sum(seconds) / count(*) AS value, count(*) AS sessions, sum(seconds) AS total_session_seconds,
-       median(seconds) AS median_session_seconds, any_value(active_users) AS active_users,
-       count(*) / any_value(active_users) AS sessions_per_active_user
-FROM sessions, users
+SELECT sum(seconds) / nullif(count(*), 0) AS value, count(*) AS sessions, coalesce(sum(seconds), 0) AS total_session_seconds,
+       median(seconds) AS median_session_seconds, (SELECT active_users FROM users) AS active_users,
+       count(*) / nullif((SELECT active_users FROM users), 0) AS sessions_per_active_user
+FROM sessions

@@ -32,5 +32,5 @@ t AS (
     FROM t
 )
 SELECT created AS value, created, resolved_in_period, open_at_close, complaints, median_first_response_hours,
-       median_resolution_hours, active.n AS active_customers, created * 100 / active.n AS tickets_per_100_active_customers
+       median_resolution_hours, active.n AS active_customers, created * 100 / nullif(active.n, 0) AS tickets_per_100_active_customers
 FROM c, active

@@ -30,7 +30,8 @@ ev AS (
            count(DISTINCT (customer_id, event)) AS customer_events
     FROM users_of
 )
-SELECT using_customers * 100 / active_customers AS value, active_customers, using_customers, active_users,
-       user_days / active_users AS frequency, customer_users / using_customers AS breadth,
-       customer_events / using_customers AS depth
+SELECT using_customers * 100 / nullif(active_customers, 0) AS value, active_customers, using_customers, active_users,
+       user_days / nullif(active_users, 0) AS frequency,
+       customer_users / nullif(using_customers, 0) AS breadth,
+       customer_events / nullif(using_customers, 0) AS depth
 FROM n
