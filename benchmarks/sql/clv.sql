@@ -5,7 +5,7 @@ WITH rates(currency, rate) AS (VALUES ${rates}),
 subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), paying AS (
     SELECT * FROM subs
@@ -20,7 +20,7 @@ subs AS (
     SELECT count(*) FILTER (WHERE o > 0 AND k = 0) * 100 / nullif(count(*) FILTER (WHERE o > 0), 0) AS rate FROM state
 ), inv AS (
     SELECT i.customer_id, round(i.amount * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/invoices.csv', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
+    FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
                                                    'issued_at': 'DATE'}) i
     LEFT JOIN rates r ON r.currency = upper(trim(i.currency))
     WHERE lower(trim(coalesce(i.status, ''))) NOT IN ('void', 'draft') AND i.issued_at BETWEEN DATE '${start}' AND DATE '${end}'

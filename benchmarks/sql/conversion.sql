@@ -4,7 +4,7 @@ WITH rates(currency, rate) AS (VALUES ${rates}),
 subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), trials AS (
     SELECT row_number() OVER () AS id, customer_id, started_at, ended_at FROM subs

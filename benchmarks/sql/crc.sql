@@ -4,7 +4,7 @@ WITH rates(currency, rate) AS (VALUES ${rates}),
 subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), paying AS (
     SELECT * FROM subs
@@ -14,7 +14,7 @@ subs AS (
     SELECT strftime(m, '%Y-%m') AS month FROM generate_series(date_trunc('month', DATE '${start}'), DATE '${end}', INTERVAL 1 MONTH) g(m)
 ), costs AS (
     SELECT trim(month) AS month, round(amount * 10000)::BIGINT AS units
-    FROM read_csv('${data}/costs.csv', types = {'month': 'VARCHAR', 'amount': 'DECIMAL(18,4)'})
+    FROM read_csv('${data}/costs.csv', quote = '"', escape = '"', types = {'month': 'VARCHAR', 'amount': 'DECIMAL(18,4)'})
 ), c AS (
     SELECT (SELECT count(*) FROM months) AS months, count(DISTINCT month) AS present, sum(units) AS units
     FROM costs WHERE month IN (SELECT month FROM months)

@@ -2,7 +2,7 @@
 -- Active events: events in P whose `event` is in the config's active_events (all when empty).
 WITH active AS (
     SELECT user_id, CAST(occurred_at AS DATE) AS day
-    FROM read_csv('${data}/events.csv', types = {'event': 'VARCHAR'})
+    FROM read_csv('${data}/events.csv', quote = '"', escape = '"', types = {'event': 'VARCHAR'})
     WHERE occurred_at >= DATE '${start}' AND occurred_at < DATE '${end}' + INTERVAL 1 DAY
       AND (len(${active_events}) = 0 OR list_contains(${active_events}, event))
 ), counts AS (

@@ -3,7 +3,7 @@
 WITH rates(currency, rate) AS (VALUES ${rates}),
 inv AS (  -- invoices less the excluded statuses (void, draft), amounts in 1/10,000 of the base currency
     SELECT i.customer_id, i.issued_at, i.paid_at, round(i.amount * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/invoices.csv', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
+    FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
                                                    'issued_at': 'DATE', 'paid_at': 'DATE'}) i
     LEFT JOIN rates r ON r.currency = upper(trim(i.currency))
     WHERE lower(trim(coalesce(i.status, ''))) NOT IN ('void', 'draft')

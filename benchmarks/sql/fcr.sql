@@ -3,7 +3,7 @@
 WITH t AS (
     SELECT resolved_at < DATE '${end}' + INTERVAL 1 DAY AS resolved, contacts,
            coalesce(lower(trim(reopened)) IN ('true', 'yes', 'y', '1', 't'), false) AS reopened
-    FROM read_csv('${data}/tickets.csv', types = {'created_at': 'TIMESTAMP', 'resolved_at': 'TIMESTAMP',
+    FROM read_csv('${data}/tickets.csv', quote = '"', escape = '"', types = {'created_at': 'TIMESTAMP', 'resolved_at': 'TIMESTAMP',
                                                   'contacts': 'BIGINT', 'reopened': 'VARCHAR'})
     WHERE created_at >= DATE '${start}' AND created_at < DATE '${end}' + INTERVAL 1 DAY
 ), c AS (

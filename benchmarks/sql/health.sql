@@ -15,7 +15,7 @@ w AS (SELECT DATE '${end}' - 89 AS lo, DATE '${end}' AS hi),
 subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), paying AS (
     SELECT * FROM subs
@@ -28,7 +28,7 @@ subs AS (
     FROM paying, w GROUP BY 1 HAVING mrr > 0
 ), ev AS (
     SELECT e.customer_id, e.user_id, e.event, CAST(e.occurred_at AS DATE) AS day
-    FROM read_csv('${data}/events.csv', types = {'event': 'VARCHAR'}) e, w
+    FROM read_csv('${data}/events.csv', quote = '"', escape = '"', types = {'event': 'VARCHAR'}) e, w
     WHERE CAST(e.occurred_at AS DATE) BETWEEN w.lo AND w.hi
       AND (len(${active_events}) = 0 OR list_contains(${active_events}, e.event))
 ), names AS (SELECT count(DISTINCT event) AS n FROM ev),
@@ -37,7 +37,7 @@ usage AS (
     FROM ev GROUP BY 1
 ), surveys AS (
     SELECT customer_id, lower(trim(survey)) AS kind, responded_at, score
-    FROM read_csv('${data}/surveys.csv', types = {'customer_id': 'VARCHAR', 'survey': 'VARCHAR', 'score': 'DOUBLE',
+    FROM read_csv('${data}/surveys.csv', quote = '"', escape = '"', types = {'customer_id': 'VARCHAR', 'survey': 'VARCHAR', 'score': 'DOUBLE',
                                                   'responded_at': 'DATE'}), w
     WHERE customer_id IS NOT NULL AND responded_at <= w.hi AND lower(trim(survey)) IN ('nps', 'csat')
 ), latest AS (
@@ -48,11 +48,11 @@ usage AS (
     SELECT t.customer_id,
            count(*) FILTER (WHERE t.created_at < w.hi + 1 AND NOT coalesce(t.resolved_at < w.hi + 1, false))
          + count(*) FILTER (WHERE lower(trim(t.category)) IN ('complaint') AND t.created_at >= w.lo AND t.created_at < w.hi + 1) AS load
-    FROM read_csv('${data}/tickets.csv', types = {'created_at': 'TIMESTAMP', 'resolved_at': 'TIMESTAMP', 'category': 'VARCHAR'}) t, w
+    FROM read_csv('${data}/tickets.csv', quote = '"', escape = '"', types = {'created_at': 'TIMESTAMP', 'resolved_at': 'TIMESTAMP', 'category': 'VARCHAR'}) t, w
     GROUP BY 1
 ), invoices AS (
     SELECT i.customer_id, count(*) AS due, count(*) FILTER (WHERE NOT coalesce(i.paid_at <= i.due_at, false)) AS bad
-    FROM read_csv('${data}/invoices.csv', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
+    FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
                                                    'issued_at': 'DATE', 'due_at': 'DATE', 'paid_at': 'DATE'}) i
     LEFT JOIN rates r ON r.currency = upper(trim(i.currency)), w
     WHERE lower(trim(coalesce(i.status, ''))) NOT IN ('void', 'draft') AND round(i.amount * 10000 * coalesce(r.rate, 1)) > 0

@@ -3,7 +3,7 @@ WITH rates(currency, rate) AS (VALUES ${rates}),
 subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), paying AS (
     SELECT * FROM subs
@@ -13,7 +13,7 @@ subs AS (
     SELECT customer_id, min(started_at) AS day FROM paying GROUP BY 1
 ), new AS (
     SELECT c.customer_id, nullif(trim(c.referred_by), '') AS referrer
-    FROM read_csv('${data}/customers.csv', types = {'customer_id': 'VARCHAR', 'referred_by': 'VARCHAR', 'created_at': 'DATE'}) c
+    FROM read_csv('${data}/customers.csv', quote = '"', escape = '"', types = {'customer_id': 'VARCHAR', 'referred_by': 'VARCHAR', 'created_at': 'DATE'}) c
     LEFT JOIN first_paid f USING (customer_id)
     WHERE coalesce(c.created_at, f.day) BETWEEN DATE '${start}' AND DATE '${end}'
 )

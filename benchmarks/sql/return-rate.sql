@@ -4,7 +4,7 @@
 WITH rates(currency, rate) AS (VALUES ${rates}),
 inv AS (
     SELECT i.quantity, round(i.amount * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/invoices.csv', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
+    FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'status': 'VARCHAR',
                                                    'issued_at': 'DATE', 'quantity': 'BIGINT'}) i
     LEFT JOIN rates r ON r.currency = upper(trim(i.currency))
     WHERE lower(trim(coalesce(i.status, ''))) NOT IN ('void', 'draft') AND i.issued_at BETWEEN DATE '${start}' AND DATE '${end}'

@@ -4,7 +4,7 @@
 -- any, else last event - first event. Active users: distinct users with an active event in P.
 WITH ev AS (
     SELECT user_id, session_id, occurred_at, duration_seconds, event
-    FROM read_csv('${data}/events.csv', types = {'session_id': 'VARCHAR', 'duration_seconds': 'DOUBLE', 'event': 'VARCHAR'})
+    FROM read_csv('${data}/events.csv', quote = '"', escape = '"', types = {'session_id': 'VARCHAR', 'duration_seconds': 'DOUBLE', 'event': 'VARCHAR'})
 ), by_id AS (
     SELECT min(occurred_at) AS first, max(occurred_at) AS last, sum(duration_seconds) AS dsum,
            count(duration_seconds) AS dn

@@ -6,12 +6,12 @@ t AS (
     SELECT created_at, first_response_at, resolved_at, category,
            created_at >= DATE '${start}' AND created_at < DATE '${end}' + INTERVAL 1 DAY AS created,
            DATE '${end}' + INTERVAL 1 DAY AS after_end
-    FROM read_csv('${data}/tickets.csv', types = {'created_at': 'TIMESTAMP', 'first_response_at': 'TIMESTAMP',
+    FROM read_csv('${data}/tickets.csv', quote = '"', escape = '"', types = {'created_at': 'TIMESTAMP', 'first_response_at': 'TIMESTAMP',
                                                   'resolved_at': 'TIMESTAMP', 'category': 'VARCHAR'})
 ), subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), active AS (
     SELECT count(DISTINCT customer_id) AS n FROM subs

@@ -6,12 +6,12 @@ WITH rates(currency, rate) AS (VALUES ${rates}),
 ev AS (
     SELECT customer_id, user_id, event, CAST(occurred_at AS DATE) AS day,
            (len(${active_events}) = 0 OR coalesce(list_contains(${active_events}, event), false)) AS active
-    FROM read_csv('${data}/events.csv', types = {'event': 'VARCHAR'})
+    FROM read_csv('${data}/events.csv', quote = '"', escape = '"', types = {'event': 'VARCHAR'})
     WHERE occurred_at >= DATE '${start}' AND occurred_at < DATE '${end}' + INTERVAL 1 DAY
 ), subs AS (
     SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
            round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
+    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
     LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
 ), population AS (
     SELECT DISTINCT customer_id FROM subs

@@ -10,7 +10,7 @@ WITH customers AS (
               OR (created_at IS NOT NULL AND trim(created_at) <> '' AND NOT (TRY_CAST(trim(created_at) AS DATE) IS NOT NULL OR TRY_CAST(trim(created_at) AS TIMESTAMP) IS NOT NULL))
               OR (churned_at IS NOT NULL AND trim(churned_at) <> '' AND NOT (TRY_CAST(trim(churned_at) AS DATE) IS NOT NULL OR TRY_CAST(trim(churned_at) AS TIMESTAMP) IS NOT NULL)), false) AS bad,
                  coalesce(false, false) AS filtered, customer_id
-          FROM read_csv('${data}/customers.csv', all_varchar = true))
+          FROM read_csv('${data}/customers.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 subscriptions AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -27,7 +27,7 @@ subscriptions AS (
               OR TRY_CAST(ended_at AS DATE) < TRY_CAST(started_at AS DATE)
               OR TRY_CAST(mrr AS DECIMAL(18,4)) < 0, false) AS bad,
                  coalesce(false, false) AS filtered, subscription_id
-          FROM read_csv('${data}/subscriptions.csv', all_varchar = true))
+          FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 invoices AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -42,7 +42,7 @@ invoices AS (
               OR (paid_at IS NOT NULL AND trim(paid_at) <> '' AND NOT (TRY_CAST(trim(paid_at) AS DATE) IS NOT NULL OR TRY_CAST(trim(paid_at) AS TIMESTAMP) IS NOT NULL))
               OR (quantity IS NOT NULL AND trim(quantity) <> '' AND NOT (regexp_full_match(trim(quantity), '[+-]?[0-9]+(\.0+)?'))), false) AS bad,
                  coalesce(lower(trim(coalesce(status, ''))) IN ('void', 'draft'), false) AS filtered, invoice_id
-          FROM read_csv('${data}/invoices.csv', all_varchar = true))
+          FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 surveys AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -56,7 +56,7 @@ surveys AS (
               OR (lower(trim(survey)) = 'csat' AND NOT TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5)
               OR (lower(trim(survey)) = 'ces' AND NOT TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 7), false) AS bad,
                  coalesce(lower(trim(survey)) NOT IN ('nps', 'csat', 'ces'), false) AS filtered, response_id
-          FROM read_csv('${data}/surveys.csv', all_varchar = true))
+          FROM read_csv('${data}/surveys.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 tickets AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -70,7 +70,7 @@ tickets AS (
               OR (contacts IS NOT NULL AND trim(contacts) <> '' AND NOT (regexp_full_match(trim(contacts), '[+-]?[0-9]+(\.0+)?')))
               OR (reopened IS NOT NULL AND trim(reopened) <> '' AND NOT (lower(trim(reopened)) IN ('true', 'false', 'yes', 'no', 'y', 'n', '1', '0', 't', 'f', ''))), false) AS bad,
                  coalesce(false, false) AS filtered, ticket_id
-          FROM read_csv('${data}/tickets.csv', all_varchar = true))
+          FROM read_csv('${data}/tickets.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 events AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -81,7 +81,7 @@ events AS (
               OR (occurred_at IS NOT NULL AND trim(occurred_at) <> '' AND NOT (TRY_CAST(trim(occurred_at) AS TIMESTAMP) IS NOT NULL))
               OR (duration_seconds IS NOT NULL AND trim(duration_seconds) <> '' AND NOT (TRY_CAST(trim(duration_seconds) AS DOUBLE) IS NOT NULL)), false) AS bad,
                  coalesce(false, false) AS filtered
-          FROM read_csv('${data}/events.csv', all_varchar = true))
+          FROM read_csv('${data}/events.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 leads AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -91,7 +91,7 @@ leads AS (
               OR (created_at IS NOT NULL AND trim(created_at) <> '' AND NOT (TRY_CAST(trim(created_at) AS DATE) IS NOT NULL OR TRY_CAST(trim(created_at) AS TIMESTAMP) IS NOT NULL))
               OR (converted_at IS NOT NULL AND trim(converted_at) <> '' AND NOT (TRY_CAST(trim(converted_at) AS DATE) IS NOT NULL OR TRY_CAST(trim(converted_at) AS TIMESTAMP) IS NOT NULL)), false) AS bad,
                  coalesce(false, false) AS filtered, lead_id
-          FROM read_csv('${data}/leads.csv', all_varchar = true))
+          FROM read_csv('${data}/leads.csv', quote = '"', escape = '"', all_varchar = true))
 ),
 costs AS (
     SELECT count(*) AS read, count(*) FILTER (WHERE bad) AS bad, count(*) FILTER (WHERE NOT bad AND filtered) AS filtered,
@@ -100,15 +100,15 @@ costs AS (
               OR amount IS NULL OR trim(amount) = ''
               OR (amount IS NOT NULL AND trim(amount) <> '' AND NOT (TRY_CAST(regexp_replace(trim(amount), '^[$$฿]|,', '', 'g') AS DECIMAL(18,4)) IS NOT NULL)), false) AS bad,
                  coalesce(false, false) AS filtered
-          FROM read_csv('${data}/costs.csv', all_varchar = true))
+          FROM read_csv('${data}/costs.csv', quote = '"', escape = '"', all_varchar = true))
 ),
-known AS (SELECT DISTINCT customer_id FROM read_csv('${data}/customers.csv', all_varchar = true)),
+known AS (SELECT DISTINCT customer_id FROM read_csv('${data}/customers.csv', quote = '"', escape = '"', all_varchar = true)),
 refs AS (
-    SELECT customer_id FROM read_csv('${data}/subscriptions.csv', all_varchar = true)
-    UNION SELECT customer_id FROM read_csv('${data}/invoices.csv', all_varchar = true)
-    UNION SELECT customer_id FROM read_csv('${data}/tickets.csv', all_varchar = true)
-    UNION SELECT customer_id FROM read_csv('${data}/surveys.csv', all_varchar = true) WHERE customer_id IS NOT NULL
-    UNION SELECT customer_id FROM read_csv('${data}/events.csv', all_varchar = true)
+    SELECT customer_id FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', all_varchar = true)
+    UNION SELECT customer_id FROM read_csv('${data}/invoices.csv', quote = '"', escape = '"', all_varchar = true)
+    UNION SELECT customer_id FROM read_csv('${data}/tickets.csv', quote = '"', escape = '"', all_varchar = true)
+    UNION SELECT customer_id FROM read_csv('${data}/surveys.csv', quote = '"', escape = '"', all_varchar = true) WHERE customer_id IS NOT NULL
+    UNION SELECT customer_id FROM read_csv('${data}/events.csv', quote = '"', escape = '"', all_varchar = true)
 )
 SELECT customers.bad + customers.dup + subscriptions.bad + subscriptions.dup + invoices.bad + invoices.dup + surveys.bad + surveys.dup + tickets.bad + tickets.dup + events.bad + events.dup + leads.bad + leads.dup + costs.bad + costs.dup AS value,
        customers.read AS customers_read, customers.read - customers.bad - customers.dup - customers.filtered AS customers_used, customers.filtered AS customers_filtered, customers.bad + customers.dup AS customers_rejected,
