@@ -20,9 +20,9 @@ order). A mismatch is printed loudly and marks the row. `report` runs every SQL 
 the previous period in one DuckDB process and checks both values of each metric the SQL covers;
 `validate` reads every table whole and checks rows read, used, filtered and rejected per table.
 
-The SQL follows the default definitions of docs/metrics (and the cs-metrics.yaml of the data
-for currency rates and active events); the generated data has no rejected rows, so the queries
-do not repeat the loader's row rejections.
+The SQL follows the default metric definitions (the README's Commands) and takes the currency
+rates and active events from the data's cs-metrics.yaml; the generated data has no rejected
+rows, so the queries do not repeat the loader's row rejections. See benchmarks/README.md.
 """
 
 from __future__ import annotations
