@@ -225,6 +225,8 @@ def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> 
             typed[c] = pa.timestamp("us")
         elif spec.type == "number" and not fc.decimal_comma:
             typed[c] = pa.float64()
+        elif spec.type == "money" and not fc.decimal_comma:
+            typed[c] = pa.decimal128(18, 4)  # plain amounts; any other spelling sends the column to the text path
     return typed
 
 
@@ -400,6 +402,18 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
     for col in cols:
         spec = table.column(col)
         arr = tbl.column(names[col])
+        if col in fast and spec.type == "money":  # decimals Arrow parsed: their integers are our units
+            units, valid = values.fast_money_units(arr)
+            empty = pc.is_null(arr).to_numpy(zero_copy_only=False)
+            rows.reject(~empty & ~valid, f"bad {col} (expected {_expected(spec, fc)})")
+            if spec.required or (subs_value and col in ("mrr", "amount")):
+                rows.reject(empty, f"empty {col}")
+            parsed = pd.array(units, dtype="Int64")
+            parsed[~valid] = pd.NA
+            if fc.amount_divisor > 1:
+                parsed = pd.Series(np.rint(parsed.to_numpy(dtype="float64", na_value=np.nan) / fc.amount_divisor)).astype("Int64").array
+            frame[col] = parsed
+            continue
         if col in fast:  # parsed by Arrow while reading
             if spec.type == "number":  # Arrow reads `nan` and `inf` as numbers: no value of ours
                 parsed = arr.to_pandas()
