@@ -385,6 +385,8 @@ class Config(_Model):
     data: str | None = None
     timezone: str = "UTC"
     period: str | None = None
+    language: Literal["en", "th", "zh"] | None = None  # what people read; None: the locale's, else English
+    calendar: Literal["gregorian", "buddhist"] = "gregorian"  # dates and periods shown to people (machine outputs stay ISO)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
     active_events: list[str] = Field(default_factory=list)  # events that make a user active; empty = all
     currency: CurrencyConfig = Field(default_factory=CurrencyConfig)
