@@ -63,6 +63,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 _DEBUG = {"on": False}
+_GLOBAL: dict = {"lang": None, "buddhist_era": False}  # --lang and --buddhist-era given before the command
 INTERNAL_ERROR = 4  # an unexpected error (a bug): its own exit code, never 1, which cron reads as "alert breached"
 
 
@@ -76,8 +77,11 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    lang: LangOpt = None,
+    buddhist_era: BuddhistOpt = False,
 ) -> None:
     _DEBUG["on"] = debug
+    _GLOBAL.update(lang=lang, buddhist_era=buddhist_era)  # `cs-metrics --lang th report`: for the command's Run
 
 
 # --------------------------------------------------------------------------- common options
@@ -181,10 +185,10 @@ class Run:
         if data is not None:
             cfg = cfg.model_copy(update={"data": str(Path(data).resolve())})
         self.cfg = cfg
-        lang = (lang or "").strip().lower() or cfg.language or i18n.from_locale() or "en"
+        lang = (lang or _GLOBAL["lang"] or "").strip().lower() or cfg.language or i18n.from_locale() or "en"
         if lang not in i18n.LANGUAGES:
             raise UsageError(f"--lang {lang}: not a language of cs-metrics", "Use en (English), th (Thai) or zh (Chinese)")
-        i18n.use(lang, buddhist_era or cfg.calendar == "buddhist")
+        i18n.use(lang, buddhist_era or _GLOBAL["buddhist_era"] or cfg.calendar == "buddhist")
         try:
             today = parse_date(as_of) if as_of else _today(cfg.timezone)
             self.period = parse_period(period or cfg.period or "last-month", today)

@@ -86,8 +86,8 @@ def display(v: Any, key: str = "", unit: str = "") -> str:
 
 # Columns and details whose values are words of ours (a class, a group, a status), said in the
 # reader's language in tables; their values in CSV and JSON stay as they are.
-WORD_KEYS = frozenset({"class", "group", "status", "movement", "kind", "segment_kind", "component", "sample", "view"})
-WORD_LIST_KEYS = frozenset({"reason"})  # "usage 0, depth 12": the words of such a text said one by one
+WORD_KEYS = frozenset({"class", "group", "status", "movement", "kind", "segment_kind", "component", "sample", "view", "from_plan", "to_plan"})
+WORD_LIST_KEYS = frozenset({"reason", "movements"})  # "usage 0, depth 12": the words of such a text said one by one
 
 
 def _label(key: str) -> str:
@@ -203,6 +203,13 @@ def key_details(r: MetricResult) -> list[str]:
         numbers = [k for k, v in r.details.items() if isinstance(_plain(v), (int, float)) and not isinstance(v, bool)]
         keys = [k for k in numbers if not k.startswith("ci95_")][:3]
     return keys
+
+
+def _row_cell(row: dict[str, Any], key: str) -> str:
+    """A listing cell for people; a segment beside its kind (check's rows) is shown as in --by tables."""
+    if key == "segment" and "segment_kind" in row:
+        return shown_segment(row["segment"], row["segment_kind"])
+    return display(row.get(key), key)
 
 
 def _detail(r: MetricResult, key: str, v: Any) -> str:
@@ -381,7 +388,7 @@ def to_markdown(r: MetricResult, explain: bool = False, rows: bool = True) -> st
         assert r.rows is not None
         header = list(dict.fromkeys(k for row in r.rows for k in row))
         cells = set(matrix_columns(r.rows))
-        rows_ = [[matrix_cell(row.get(k)) if k in cells else display(row.get(k), k) for k in header] for row in r.rows]
+        rows_ = [[matrix_cell(row.get(k)) if k in cells else _row_cell(row, k) for k in header] for row in r.rows]
         out.append(table([i18n.label(k, english=k) for k in header], rows_))
         out.append(f"\n{_headline(r)}\n")
     elif r.segments is not None:
@@ -463,7 +470,7 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
         header = list(dict.fromkeys(k for row in r.rows for k in row))
         bars = is_bar_rows(r.rows)  # one customer's health components: a bar after each score
         names = [_label(k) for k in header]
-        cells = [[display(row.get(k), k) for k in header] for row in r.rows]
+        cells = [[_row_cell(row, k) for k in header] for row in r.rows]
         if bars:
             at = header.index("score") + 1
             names.insert(at, "")

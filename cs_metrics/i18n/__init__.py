@@ -184,7 +184,7 @@ def _say(msgid: str, params: dict | None) -> str:
     if lang != "en":
         found = catalog.load(lang).get(msgid)
         if found is None:
-            if re.search(r"[A-Za-z]", msgid):
+            if re.search(r"[A-Za-z]", re.sub(r"\{[^{}]*\}", "", msgid)):
                 MISSING.add((lang, "", msgid))
         else:
             text = found
@@ -259,6 +259,8 @@ def label(key: str, english: str | None = None) -> str:
     found = pgettext("label", key)
     if found is not None:
         return found
+    if _ISO_DAY.fullmatch(key):  # a snapshot's column (mrr --matrix)
+        return era(key)
     for pattern, msgid in _LABEL_PATTERNS:
         m = pattern.fullmatch(key)
         if m:
