@@ -407,3 +407,44 @@ def test_help_language_reads_lang_then_the_config_then_the_locale(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("language: [\n")
     assert help_language(["mrr", "--config", str(broken)], {}) == "en"
+
+
+# --------------------------------------------------------------------------- the HTML and Excel reports
+
+
+def test_html_report_in_thai_says_it_in_thai_with_the_page_language_set(sample):
+    import html as htmllib
+
+    from cs_metrics.output.html import render_html
+    from cs_metrics.report_extra import extras
+
+    report, _results = sample
+    with i18n.using("th", buddhist_era=True):
+        page = render_html(report, extras(report, None))
+    assert '<html lang="th">' in page and "KPI ความสำเร็จของลูกค้า · ตุลาคม 2569" in page
+    visible = re.sub(r"<style>.*?</style>|<title>.*?</title>|<svg.*?</svg>", " ", page, flags=re.S)
+    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", visible))
+    assert untranslated(text, _allowed_words()) == []
+    charts = " ".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))  # the charts' own words
+    assert "ต้นงวด" in charts and "Opening" not in charts and "2569-10" in charts
+    with i18n.using("en"):
+        assert '<html lang="en">' in render_html(report, extras(report, None))
+
+
+def test_excel_report_in_chinese_has_chinese_labels_a_cjk_font_and_the_same_numbers(sample, tmp_path):
+    import openpyxl
+
+    from cs_metrics.xlsx import write_report
+
+    report, _results = sample
+    write_report(tmp_path / "en.xlsx", report)
+    with i18n.using("zh"):
+        write_report(tmp_path / "zh.xlsx", report)
+    en, zh = openpyxl.load_workbook(tmp_path / "en.xlsx"), openpyxl.load_workbook(tmp_path / "zh.xlsx")
+    assert en.sheetnames == zh.sheetnames  # sheets keep the metric ids
+    assert [c.value for c in zh["report"][1]][:3] == ["指标", "期间开始", "期间结束"]
+    assert zh["report"]["A2"].value == "月度经常性收入（MRR）" and zh["report"]["A2"].font.name == "Microsoft YaHei"
+    assert "客户流失率" in [c.value for c in zh["Charts"][1]]
+    for name in en.sheetnames:
+        numbers = lambda wb: [c.value for row in wb[name].iter_rows() for c in row if isinstance(c.value, (int, float))]  # noqa: E731
+        assert numbers(en) == numbers(zh), name

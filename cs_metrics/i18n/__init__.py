@@ -259,7 +259,7 @@ def label(key: str, english: str | None = None) -> str:
     found = pgettext("label", key)
     if found is not None:
         return found
-    if _ISO_DAY.fullmatch(key):  # a snapshot's column (mrr --matrix)
+    if _ISO_DAY.fullmatch(key) or _PERIOD.fullmatch(key):  # a snapshot's column (mrr --matrix), a trend's period
         return era(key)
     for pattern, msgid in _LABEL_PATTERNS:
         m = pattern.fullmatch(key)
