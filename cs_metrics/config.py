@@ -398,6 +398,8 @@ class Config(_Model):
             for where, fc in [("", src)] + [(f".files.{i}", f) for i, f in enumerate(src.files)]:
                 if fc.aliases and name != "customers":
                     raise ValueError(f"sources.{name}{where}.aliases: only the customers table has alias columns")
+                if (fc.customer_key != "id" or fc.customer_group) and "customer_id" not in known:
+                    raise ValueError(f"sources.{name}{where}.customer_key: the {name} table names no customer")
                 for key in ("columns", "fixed", "values"):
                     for canonical in getattr(fc, key):
                         if canonical not in known and not TABLES[name].open_columns:

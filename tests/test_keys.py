@@ -234,6 +234,9 @@ def test_aliases_belong_to_the_customers_table_only(tmp_path):
     (tmp_path / "c.yaml").write_text("sources:\n  tickets:\n    aliases: [Org ID]\n")
     result = cli("validate", "--config", tmp_path / "c.yaml")
     assert result.exit_code == 2 and "sources.tickets.aliases: only the customers table has alias columns" in result.output
+    (tmp_path / "c.yaml").write_text("sources:\n  costs:\n    customer_key: name\n")
+    result = cli("validate", "--config", tmp_path / "c.yaml")
+    assert result.exit_code == 2 and "sources.costs.customer_key: the costs table names no customer" in result.output
 
 
 # --------------------------------------------------------------------------- one mechanism, every command
@@ -466,3 +469,19 @@ def test_the_join_never_changes_how_many_rows_are_used_filtered_or_rejected(rows
             counts[k] = (report.read, report.used, dict(report.filtered), dict(report.rejected), frame["ticket_id"].tolist())
             assert len(frame) == report.used and frame["customer_id"].notna().sum() <= report.used
         assert counts["id"] == counts[key]
+
+
+def test_posthog_events_join_by_the_e_mail_domain_not_by_their_group_ids():
+    # posthog/EXPECTED.md (corrected): $group_0 holds CUSTOMERS.md's 19-character ids, which no customer
+    # export carries; the person's e-mail domain joins the HubSpot companies C2, C4 and C8.
+    by_email = {"path": "posthog/events.csv", "customer_key": "email",
+                "columns": {"customer_id": "person.properties.email", "user_id": "distinct_id", "occurred_at": "timestamp"}}  # fmt: skip
+    ds = Dataset(variant(KEYS, events=by_email))
+    assert set(ds.table("events")["customer_id"]) == {HS["C2"], HS["C4"], HS["C8"]} and "events" not in ds.references
+    by_group = {"path": "posthog/events.csv", "columns": {"customer_id": "$group_0", "user_id": "distinct_id", "occurred_at": "timestamp"}}
+    ds = Dataset(variant(EXPORTS / "salesforce" / "keys.yaml", events=by_group, tickets=None))
+    assert len(ds.table("events")) == 10
+    assert ds.references["events"] == [
+        "events.csv: 10 rows reference a customer_id not in report1796025600000.csv "
+        "(e.g. 0015g00000YunFn2AAJ, 0015g00000BkkFd4AAJ, 0015g00000CmCof8AAJ): counted as unknown customers"
+    ]

@@ -214,6 +214,8 @@ def _check_ids(refs: pd.Series, book: CustomerKeys) -> Outcome:
     import pyarrow.compute as pc
 
     ids = pa.array(refs, from_pandas=True)
+    if pa.types.is_null(ids.type):  # no row, or no id at all (pandas 2 gives such a column no type)
+        return Outcome()
     unknown = pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=book.id_values)))
     n = pc.sum(unknown).as_py() or 0
     examples = pc.unique(pc.filter(ids, unknown)).slice(0, EXAMPLES).to_pylist() if n else []
