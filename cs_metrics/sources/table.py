@@ -305,6 +305,8 @@ def read_table(cfg: Config, name: str, required=(), optional=(), window=None) ->
 
     files = cfg.files_of(name)
     caching = all(p.is_file() for p, _ in files) and cache.usable(cfg, files)
+    if len(files) > 1:
+        window = None  # the rows of several files are joined to customers file by file: keep them all
     if caching:
         hit = cache.load(cfg, name, files, window)
         if hit is not None and all(c in hit[0].columns or c == "mrr" for c in required):
