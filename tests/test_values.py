@@ -50,7 +50,7 @@ DATEISH = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(DATEISH)
 def test_every_datetime_arrow_accepts_the_text_path_accepts_alike(text):
     kind, value = arrow_cell(text, pa.timestamp("us"))
@@ -63,7 +63,7 @@ def test_every_datetime_arrow_accepts_the_text_path_accepts_alike(text):
         assert pd.isna(parsed)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(DATEISH)
 def test_every_date_arrow_accepts_the_text_path_accepts_alike(text):
     kind, value = arrow_cell(text, pa.timestamp("us"))
@@ -80,7 +80,7 @@ NUMBERISH = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(NUMBERISH)
 def test_every_number_arrow_accepts_the_text_path_accepts_alike(text):
     kind, value = arrow_cell(text, pa.float64())
@@ -173,7 +173,7 @@ MONEYISH = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(MONEYISH)
 def test_every_amount_arrow_accepts_the_text_path_accepts_alike(text):
     from cs_metrics.sources.values import fast_money_units

@@ -62,6 +62,7 @@ class MetricSpec:
     # (period, config) -> (first, last day) the tables it uses only when present must reach into;
     # None: the period itself
     optional_window: Callable[..., tuple] | None = None
+    whole_events: bool = False  # reads events outside its period (sessions may start before it)
 
     def function(self):
         module, _, func = self.target.partition(":")
@@ -481,6 +482,15 @@ def _health_window(period, cfg) -> tuple:
 
 
 REGISTRY["health"] = dataclasses.replace(REGISTRY["health"], optional_window=_health_window)
+REGISTRY["sessions"] = dataclasses.replace(REGISTRY["sessions"], whole_events=True)
+
+
+def events_window(spec: MetricSpec, period, cfg) -> tuple | None:
+    """The days of events a metric reads for a period (None: all of them), so that a run keeps only
+    those in memory: its period, or its look-back window."""
+    if spec.whole_events:
+        return None
+    return spec.optional_window(period, cfg) if spec.optional_window else (period.start, period.end)
 
 ALIASES = {alias: spec.name for spec in REGISTRY.values() for alias in spec.aliases}
 
