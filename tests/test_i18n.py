@@ -121,7 +121,7 @@ def test_buddhist_era_shifts_days_and_periods_for_people_only():
             "2569-10", "2569-Q3", "2569-W18", "2568-11..2569-10", "12m", "C0035",
         ]  # fmt: skip
         assert i18n.tr(T("{n} tickets created from {start} to {end}", n=3, start=date(2026, 10, 1), end=date(2026, 10, 31))) == (
-            "ทิกเก็ตที่สร้าง 3 รายการ ตั้งแต่ 2569-10-01 ถึง 2569-10-31"
+            "ตั๋วที่สร้าง 3 รายการ ตั้งแต่ 2569-10-01 ถึง 2569-10-31"
         )
     assert i18n.era(date(2026, 10, 31)) == "2026-10-31"
 
@@ -329,7 +329,8 @@ def test_cli_machine_output_and_exit_code_ignore_the_language(tmp_path, monkeypa
     chinese = runner.invoke(app, ["churn", *base, "-f", "json", "--lang", "zh", "--buddhist-era"])
     assert english.exit_code == thai.exit_code == chinese.exit_code == 0
     assert english.stdout == thai.stdout == chinese.stdout and json.loads(thai.stdout)["metric"] == "churn"
-    assert "subscriptions.csv" in thai.stderr
+    assert "subscriptions.csv: อ่าน 833 แถว, ใช้ 833 แถว" in thai.stderr  # the row accounting, for people
+    assert "subscriptions.csv: 833 read, 833 used" in english.stderr
     table = runner.invoke(app, ["churn", *base, "-f", "table"])  # the config's language reaches the table
     assert "อัตราการเลิกใช้งานของลูกค้า" in table.stdout
     bad = runner.invoke(app, ["churn", *base, "--lang", "fr"])
