@@ -204,7 +204,11 @@ class Run:
         self.by, self.explain, self.strict = by, explain, strict
         self.rows = True  # show a result's listing; a listing metric's command sets it from --rows (JSON and xlsx carry it anyway)
         self.name: str | None = None  # the metric command as typed (an alias such as nrr names the result)
-        self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
+        self.note(
+            _("config: {config}; data: {data}; period: {period}", config=path or _("built-in defaults"), data=cfg.data_dir(),
+              period=f"{self.period.label} ({self.period.start}..{self.period.end})"),
+            verbose=True,
+        )  # fmt: skip
 
     def note(self, text: str, *, verbose: bool = False) -> None:
         if self.quiet or (verbose and not self.verbose):

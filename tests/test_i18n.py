@@ -449,3 +449,29 @@ def test_excel_report_in_chinese_has_chinese_labels_a_cjk_font_and_the_same_numb
     for name in en.sheetnames:
         numbers = lambda wb: [c.value for row in wb[name].iter_rows() for c in row if isinstance(c.value, (int, float))]  # noqa: E731
         assert numbers(en) == numbers(zh), name
+
+
+def test_audit_workbook_in_thai_keeps_every_formula_and_number_and_says_its_labels_in_thai():
+    from cs_metrics.config import load_config
+    from cs_metrics.load import Dataset
+    from cs_metrics.metrics import REGISTRY
+    from cs_metrics.period import parse_period
+    from cs_metrics.runner import load_inputs
+    from cs_metrics.xlsx_audit import audit_workbook
+
+    cfg = load_config(SAMPLE / "cs-metrics.yaml")
+    frames = load_inputs(REGISTRY["mrr"], cfg, Dataset(cfg))
+    period = parse_period("2026-Q3")
+    english = audit_workbook(frames, period, cfg)
+    with i18n.using("th"):
+        thai = audit_workbook(frames, period, cfg)
+    assert english.sheetnames == thai.sheetnames == ["About", "Bridge", "Retention", "Metrics", "Checks"]
+    for name in english.sheetnames:
+        for a, b in zip(english[name].iter_rows(), thai[name].iter_rows()):
+            for x, y in zip(a, b):
+                if not isinstance(x.value, str) or x.value.startswith("="):  # numbers, dates and formulas
+                    assert x.value == y.value, (name, x.coordinate)
+    assert thai["Bridge"]["E1"].value == "MRR ต้นงวด" and english["Bridge"]["E1"].value == "opening MRR"
+    assert thai["Metrics"]["A2"].value == "MRR ต้นงวด" and thai["Metrics"]["A2"].font.name == "Leelawadee UI"
+    what = [thai["Checks"].cell(i, 3).value for i in range(5, thai["Checks"].max_row + 1)]
+    assert "MRR สิ้นงวด 2026-04" in what and "NRR ย้อนหลัง 12 เดือน, เปลี่ยนแปลง" in what

@@ -175,6 +175,11 @@ def pgettext(context: str, msgid: str) -> str | None:
     return catalog.load(lang).get(f"{context}\x04{msgid}")
 
 
+def lookup(msgid: str) -> str | None:
+    """The translation of a message in the language in force, None when there is none (or in English)."""
+    return None if current() == "en" else catalog.load(current()).get(msgid)
+
+
 MISSING: set[tuple[str, str, str]] = set()  # (lang, context, msgid) asked for and not in a catalogue
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
+from pathlib import Path
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -17,7 +17,8 @@ def _unquote(line: str, where: str) -> str:
     m = _STRING.fullmatch(line.strip())
     if m is None:
         raise ValueError(f"{where}: expected a quoted string, got {line.strip()[:60]!r}")
-    return re.sub(r"\\(.)", lambda e: _ESCAPES.get(e.group(1), e.group(1)), m.group(1))
+    body = m.group(1)
+    return re.sub(r"\\(.)", lambda e: _ESCAPES.get(e.group(1), e.group(1)), body) if "\\" in body else body
 
 
 def parse(text: str, name: str = "catalogue") -> list[dict]:
@@ -70,7 +71,7 @@ def key(entry: dict) -> str:
 
 
 def read(lang: str) -> list[dict]:
-    text = resources.files("cs_metrics.i18n").joinpath(f"{lang}.po").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / f"{lang}.po").read_text(encoding="utf-8")  # package data beside this module
     return parse(text, f"{lang}.po")
 
 
