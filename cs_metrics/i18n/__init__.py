@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from datetime import date
+from datetime import date, datetime
 from string import Formatter
 from typing import Any, Iterable, Iterator
 
@@ -311,15 +311,15 @@ _PERIOD = re.compile(r"(\d{4})(-(?:\d{2}|Q[1-4]|H[12]|W\d{2}))?")
 def era(v: Any) -> str:
     """A date, ISO day, or period label (2026-10, 2026-Q3, 2026-W18, 2026, A..B) for people:
     with the Buddhist era in force its years are พ.ศ. (2569-10); anything else as it is."""
-    if isinstance(v, date):
+    if isinstance(v, date) and not isinstance(v, datetime):
         v = v.isoformat()
-    v = str(v)
+    v = str(v)  # a datetime as an f-string shows it
     if not buddhist():
         return v
     ends = v.split("..")
     if len(ends) <= 2 and all(_PERIOD.fullmatch(x) or _ISO_DAY.fullmatch(x) for x in ends):
         return "..".join(_shift(x) for x in ends)
-    return v
+    return era_in_text(v) if _ISO_DAY.match(v) else v  # 2026-10-31 14:03:00
 
 
 def _shift(text: str) -> str:
