@@ -91,6 +91,12 @@ def test_every_number_arrow_accepts_the_text_path_accepts_alike(text):
         assert pd.isna(parsed), text
 
 
+def test_numbers_are_read_correctly_rounded_as_arrow_reads_them():
+    # pandas' own parser reads +1006e101 as 1.0059999999999999e+104; Arrow (the fast path) as 1.006e+104
+    assert values.parse_number(pd.Series(["+1006e101", "1.", ".5", "1e400", "007"])).tolist()[:2] == [1.006e104, 1.0]
+    assert values.parse_number(pd.Series(["1e400"])).isna().all()  # not finite: no value
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
