@@ -65,22 +65,41 @@ class MetricSpec:
 
 
 _SUBS_MRR = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial"))
+_LINES_MRR = Input("invoice_lines", ("customer_id", "period_start", "period_end", "amount"))
+
+
+def lines_route(cfg, exists) -> bool:
+    """Whether MRR comes from invoice lines: revenue_source says so, or (auto) there are no subscriptions but lines."""
+    chosen = cfg.revenue_source
+    return chosen == "invoice_lines" or (chosen == "auto" and not exists("subscriptions") and exists("invoice_lines"))
+
+
+def mrr_inputs(cfg, exists, plan: bool = False, if_present: bool = False) -> list[Input]:
+    """What MRR is made of, by the config's revenue_source: subscription rows or invoice lines (with `plan`
+    required when the metric needs each row's plan)."""
+    base = _LINES_MRR if lines_route(cfg, exists) else _SUBS_MRR
+    required = base.required + (("plan",) if plan else ())
+    return [Input(base.table, required, base.optional, if_present=if_present)]
 
 
 _SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",))
 _SUBS_TERMS = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "term_ends_at"))
 _INVOICES = Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "due_at", "quantity"))
-_ROWS = Option("--rows", "rows", False, "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status).")
+_ROWS = Option(
+    "--rows", "rows", False,
+    "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status; canceled_at and "
+    "ended_at when the subscriptions have canceled_at).",
+)  # fmt: skip
 _WINDOW = Option(
     "--window", "window", None,
     "Trailing window: 12m measures from the snapshot 12 months before the period's end to its end (any 1m..120m).",
 )  # fmt: skip
 
 
-def active_inputs(cfg) -> list[Input]:
+def active_inputs(cfg, exists) -> list[Input]:
     """What `active customers in P` reads, by the config's `active_customer`."""
     return {
-        "paying": [_SUBS_MRR],
+        "paying": mrr_inputs(cfg, exists),
         "events": [Input("events", ("customer_id", "occurred_at"), ("event",))],
         "invoiced": [Input("invoices", ("customer_id", "issued_at", "amount"))],
     }[cfg.active_customer]
@@ -88,35 +107,35 @@ def active_inputs(cfg) -> list[Input]:
 
 def _arpu_inputs(cfg, exists) -> list[Input]:
     basis = cfg.metrics.arpu.basis
-    if basis == "mrr" or (basis == "auto" and exists("subscriptions")):
-        return [_SUBS_MRR]
-    return [_INVOICES, Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True)]
+    if basis == "mrr" or (basis == "auto" and (exists("subscriptions") or lines_route(cfg, exists))):
+        return mrr_inputs(cfg, exists)
+    return [_INVOICES, *mrr_inputs(cfg, exists, if_present=True)]
 
 
 def _clv_inputs(cfg, exists) -> list[Input]:
     opt = cfg.metrics.clv
     if opt.method == "subscription" or (opt.method == "auto" and not exists("invoices")):
-        return [_SUBS_MRR]
+        return mrr_inputs(cfg, exists)
     churn_source = [] if opt.lifespan_months else _churn_inputs(cfg, exists)
     return [_INVOICES, *churn_source]
 
 
 def _crc_inputs(cfg, exists) -> list[Input]:
     costs = [] if (cfg.metrics.crc.per_month is not None or cfg.metrics.crc.monthly) else [Input("costs", ("month", "amount"), ("category",))]
-    return costs + active_inputs(cfg)
+    return costs + active_inputs(cfg, exists)
 
 
 def _conversion_inputs(cfg, exists) -> list[Input]:
     kind = cfg.metrics.conversion.kind
-    if kind == "trial" or (kind == "auto" and exists("subscriptions", "is_trial")):
-        return [Input("subscriptions", ("customer_id", "started_at", "mrr", "is_trial"), ("ended_at",))]
+    if kind == "trial" or (kind == "auto" and (exists("subscriptions", "is_trial") or exists("subscriptions", "trial_ends_at"))):
+        return [Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "trial_ends_at"))]
     return [Input("leads", ("lead_id", "created_at"), ("converted_at", "customer_id", "source"))]
 
 
 def _churn_inputs(cfg, exists) -> list[Input]:
     source = cfg.metrics.churn.source
-    if source == "subscriptions" or (source == "auto" and exists("subscriptions")):
-        return [_SUBS_MRR]
+    if source == "subscriptions" or (source == "auto" and (exists("subscriptions") or lines_route(cfg, exists))):
+        return mrr_inputs(cfg, exists)
     return [Input("customers", ("customer_id", "churned_at"), ("created_at",))]
 
 
@@ -129,7 +148,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "money",
             "Closing MRR, ARR and the MRR movements (new, expansion, contraction, churn, reactivation).",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(
                 _ROWS,
                 Option("--matrix", "matrix", False, "List the customer x month MRR matrix: one row per customer, one column per month end (opening first)."),
@@ -192,7 +211,7 @@ REGISTRY: dict[str, MetricSpec] = {
             None,
             lambda cfg, exists: [
                 Input("tickets", ("created_at",), ("first_response_at", "resolved_at", "category")),
-                *[Input(i.table, i.required, i.optional, if_present=True) for i in active_inputs(cfg)],
+                *[Input(i.table, i.required, i.optional, if_present=True) for i in active_inputs(cfg, exists)],
             ],
         ),
         MetricSpec(
@@ -219,7 +238,7 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [
                 Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
-                *[i for i in active_inputs(cfg) if i.table != "events"],
+                *[i for i in active_inputs(cfg, exists) if i.table != "events"],
             ],
         ),
         MetricSpec(
@@ -229,11 +248,11 @@ REGISTRY: dict[str, MetricSpec] = {
             "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend; worst first, with the reasons.",
             True,
             lambda cfg, exists: [
-                _SUBS_MRR,
+                *mrr_inputs(cfg, exists),
                 Input("events", ("customer_id", "user_id", "occurred_at"), ("event",), if_present=True),
                 Input("surveys", ("responded_at", "survey", "score"), ("customer_id",), if_present=True),
                 Input("tickets", ("customer_id", "created_at"), ("resolved_at", "category"), if_present=True),
-                Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at"), if_present=True),
+                Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at", "paid"), if_present=True),
                 Input("customers", ("customer_id",), ("name",), if_present=True),
             ],
             options=(
@@ -255,7 +274,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Net dollar (revenue) retention: closing MRR of the customers paying at the start / their opening MRR x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             aliases=("nrr",),
             options=(_ROWS, _WINDOW),
         ),
@@ -265,7 +284,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Gross revenue retention: starting customers' MRR kept, capped at each one's opening MRR, / their opening MRR x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(_WINDOW,),
         ),
         MetricSpec(
@@ -274,7 +293,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Gross MRR churn: churn + contraction of the starting customers / their opening MRR x 100 (net in the details).",
             False,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "revenue-growth",
@@ -282,7 +301,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Existing-customer revenue growth: (closing - opening MRR of the starting customers) / opening x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "renewal-rate",
@@ -290,7 +309,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Renewal rate: subscription terms ending in the period whose customer is still paying on the due day (+ grace days).",
             True,
-            lambda cfg, exists: [_SUBS_TERMS],
+            lambda cfg, exists: [_SUBS_TERMS, *(mrr_inputs(cfg, exists) if lines_route(cfg, exists) else [])],
         ),
         MetricSpec(
             "quick-ratio",
@@ -298,7 +317,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "ratio",
             "Quick ratio: MRR gained (new + reactivation + expansion) / MRR lost (contraction + churn) in the period.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "concentration",
@@ -306,7 +325,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Revenue concentration: share of closing MRR held by the top 10 customers and the top decile, and the HHI.",
             False,
-            lambda cfg, exists: [_SUBS_MRR, Input("customers", ("customer_id",), ("name",), if_present=True)],
+            lambda cfg, exists: [*mrr_inputs(cfg, exists), Input("customers", ("customer_id",), ("name",), if_present=True)],
             options=(Option("--rows", "rows", False, "List the top customers with their rank, MRR, share and cumulative share."),),
         ),
         MetricSpec(
@@ -315,7 +334,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "count",
             "Plan migration: from-plan x to-plan matrix of customers and MRR between the opening and closing snapshots.",
             None,
-            lambda cfg, exists: [Input("subscriptions", ("customer_id", "started_at", "mrr", "plan"), ("ended_at", "is_trial"))],
+            lambda cfg, exists: mrr_inputs(cfg, exists, plan=True),
         ),
         MetricSpec(
             "clv",
@@ -339,7 +358,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "days",
             "Days sales outstanding: receivables at the end / credit sales of the period x days.",
             False,
-            lambda cfg, exists: [Input("invoices", ("customer_id", "issued_at", "amount", "paid_at"))],
+            lambda cfg, exists: [Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "paid"))],
         ),
         MetricSpec(
             "repeat-purchase",
@@ -373,7 +392,7 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [
                 Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
-                Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True),
+                *mrr_inputs(cfg, exists, if_present=True),
             ],
         ),
         MetricSpec(
@@ -382,7 +401,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Retention cohorts by month of first payment: share of customers (or MRR) still paying k months later.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(
                 Option("--kind", "kind", "logo", "logo: share of the cohort's customers paying; revenue: cohort MRR vs month 0.", ("logo", "revenue")),
                 Option("--months", "months", 12, "How many monthly cohorts, ending with the period (1..1200)."),
