@@ -450,6 +450,34 @@ def _in_range(us: np.ndarray) -> np.ndarray:
     return np.where((us >= _MIN_US) & (us < _MAX_US), us, NAT)
 
 
+# --------------------------------------------------------------------------- times given as elapsed time
+
+ELAPSED_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400}
+_HMS = re.compile(r"(?P<h>\d{1,7}):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?")
+
+
+def parse_elapsed(s: pd.Series, unit: str) -> pd.Series:
+    """Time since another column, as the export writes it -> float seconds (NaN where empty or
+    unparseable; a negative time is no value). `unit` is seconds, minutes, hours or days (a plain
+    number: Zendesk's `First reply time in minutes`), or h:mm:ss (hours beyond 24 kept: `43:45:00`)."""
+    t = s.str.strip()
+    if unit == "h:mm:ss":
+        parts = _fullmatch(t.where(~too_long(t)), _HMS)
+        seconds = _ints(parts["h"]) * 3600 + _ints(parts["mi"]) * 60 + np.nan_to_num(_ints(parts["s"]))
+    else:
+        seconds = parse_number(t).to_numpy(dtype="float64") * ELAPSED_SECONDS[unit]
+    return pd.Series(np.where(seconds >= 0, seconds, np.nan), index=s.index)
+
+
+def after(base: pd.Series, seconds: pd.Series) -> pd.Series:
+    """Instants `seconds` after the `base` instants (datetime64); missing where either is missing."""
+    us = micros(base)
+    shift = np.rint(seconds.to_numpy(dtype="float64") * 1e6)
+    ok = (us != NAT) & ~np.isnan(shift) & (np.abs(shift) < 1e17)
+    out = np.where(ok, us + np.where(ok, shift, 0).astype("int64"), NAT)
+    return as_series(_in_range(out), base.index)
+
+
 # --------------------------------------------------------------------------- the export's own words
 
 
