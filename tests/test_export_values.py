@@ -1,4 +1,5 @@
-"""Values as the tools write them: times given as the time since creation (`elapsed`)."""
+"""Values as the tools write them: times given as the time since creation (`elapsed`), one header read
+as two columns."""
 
 from __future__ import annotations
 
@@ -69,3 +70,11 @@ def test_parse_elapsed(cells, unit, seconds):
 def test_elapsed_in_the_config_is_checked(source, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_config({"sources": source})
+
+
+def test_one_header_mapped_to_two_columns(tmp_path):
+    # Amplitude's user_id is an e-mail: the user, and the account by its domain (B2C: the user is the customer)
+    (tmp_path / "events.csv").write_text("user_id,event_time\na@x.co,2026-10-01 10:00:00\nb@y.co,2026-10-02 10:00:00\n", encoding="utf-8")
+    source = {"columns": {"user_id": "user_id", "customer_id": "user_id", "occurred_at": "event_time"}}
+    frame, rep = read_table(parse_config({"sources": {"events": source}}, tmp_path), "events")
+    assert frame["customer_id"].tolist() == frame["user_id"].tolist() == ["a@x.co", "b@y.co"] and rep.used == 2

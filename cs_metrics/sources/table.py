@@ -230,13 +230,14 @@ def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> 
 
 def _read(path: Path, fc: FileConfig, header: list[str], cols: list[str], positions: list[int], typed: dict):
     """Read the columns; a typed column Arrow refuses is read again as text (only that column)."""
+    shared = {p for p in positions if positions.count(p) > 1}  # one header mapped to two columns: read once, as text
     by_pos = dict(zip(positions, cols))
-    types = {p: typed[c] for p, c in by_pos.items() if c in typed}
+    types = {p: typed[c] for p, c in by_pos.items() if c in typed and p not in shared}
     if readers.file_format(path, fc) != "csv":
         types = {}  # sheets and Parquet files come as text: every value goes through the text path
     while True:
         try:
-            tbl, bad = readers.read_file(path, fc, len(header), positions, types)
+            tbl, bad = readers.read_file(path, fc, len(header), list(dict.fromkeys(positions)), types)
             break
         except readers.ConversionFailed as exc:
             types.pop(exc.position)
