@@ -1,14 +1,19 @@
-"""Values as the tools write them: times given as the time since creation (`elapsed`), one header read
-as two columns."""
+"""Values and files as the tools write them: times given as the time since creation (`elapsed`), one
+header read as two columns, Excel's "Unicode text" (UTF-16 with a BOM, tab-separated)."""
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from cs_metrics.cli import app
 from cs_metrics.config import parse_config
 from cs_metrics.errors import ConfigError
 from cs_metrics.load import read_table
@@ -78,3 +83,23 @@ def test_one_header_mapped_to_two_columns(tmp_path):
     source = {"columns": {"user_id": "user_id", "customer_id": "user_id", "occurred_at": "event_time"}}
     frame, rep = read_table(parse_config({"sources": {"events": source}}, tmp_path), "events")
     assert frame["customer_id"].tolist() == frame["user_id"].tolist() == ["a@x.co", "b@y.co"] and rep.used == 2
+
+
+def test_excel_unicode_text_utf16_with_a_bom_and_tabs_end_to_end(tmp_path):
+    # The HubSpot companies export re-saved by Excel as "Unicode Text (*.txt)": UTF-16 LE with a BOM,
+    # tab-separated, CRLF line ends; Thai and Chinese names.
+    with open(EXPORTS / "hubspot" / "hubspot-crm-exports-all-companies-2026-11-30.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    text = "".join("\t".join(row) + "\r\n" for row in rows)
+    (tmp_path / "companies.txt").write_bytes(text.encode("utf-16"))  # Python writes the BOM, little-endian here
+    assert (tmp_path / "companies.txt").read_bytes()[:2] == b"\xff\xfe"
+    config = {"data": str(tmp_path), "sources": {"customers": {"path": "companies.txt", "encoding": "utf-16", "delimiter": "\\t",
+              "columns": {"customer_id": "Record ID", "name": "Company name", "created_at": "Create Date", "referred_by": "Referred By"}}}}  # fmt: skip
+    (tmp_path / "cs.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    r = CliRunner().invoke(app, ["referrals", "--config", str(tmp_path / "cs.yaml"), "--period", "2026-10", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["value"] == 50.0 and (out["details"]["new_customers"], out["details"]["referred_customers"]) == (2, 1)
+    assert out["rows"][0]["referrer_id"] == "บริษัท กรุงเทพ ฟู้ดส์ จำกัด"  # by name: resolving it to a record id is a join
+    assert "companies.txt: 9 read, 9 used" in r.stderr
+
