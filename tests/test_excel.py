@@ -147,6 +147,30 @@ def test_flags_and_datetimes_of_a_ticket_sheet(tmp_path):
     assert frame["reopened"].tolist() == [False, True] and frame["contacts"].tolist() == [1, 0]
 
 
+def test_a_cell_holding_an_excel_error_reads_as_its_text(tmp_path):
+    # A VLOOKUP that found nothing: a CSV export writes #N/A, so the date is a rejected value, not a
+    # missing one; the table starts at B3 (errors are placed by their cell, wherever the table is).
+    book = Workbook()
+    rows = [["customer_id", "created_at", "churned_at"], ["C1", "2026-01-05", "#N/A"], ["C2", "#DIV/0!", None], ["#N/A", "2026-02-01", None]]
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row, start=2):
+            book.active.cell(r, c, value)  # openpyxl stores the error strings as error cells (t="e")
+    book.save(tmp_path / "customers.xlsx")
+    excel.clear_cache()
+    frame, rep = read_table(cfg(tmp_path, {"customers": {"path": "customers.xlsx"}}), "customers", optional=["created_at", "churned_at"])
+    assert frame["customer_id"].tolist() == ["#N/A"]  # an id is text, as in the CSV
+    assert rep.rejected_lines == {"bad churned_at (expected a date like 2024-05-31)": [4], "bad created_at (expected a date like 2024-05-31)": [5]}
+
+
+def test_error_cells_are_found_across_the_chunks_of_the_sheet(tmp_path, monkeypatch):
+    rows = [["id", "value"]] + [[f"R{i}", "#N/A" if i % 3 == 0 else i] for i in range(60)]
+    workbook(tmp_path / "errors.xlsx", {"Sheet1": rows})
+    expected = {(i + 1, 1): "#N/A" for i in range(60) if i % 3 == 0}
+    for chunk in (37, 64, 101, 1 << 22):  # cells cut anywhere by the chunk's end
+        monkeypatch.setattr(excel, "_CHUNK", chunk)
+        assert excel._error_cells(tmp_path / "errors.xlsx", "Sheet1") == expected, chunk
+
+
 # --------------------------------------------------------------------------- which sheet, which row
 
 
