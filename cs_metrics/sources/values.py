@@ -87,7 +87,8 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
     t = s.str.strip()
     if decimal_comma:
         t = t.str.replace(",", ".", regex=False)
-    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool) & ~too_long(t)
+    t = t.where(~too_long(t))  # a long cell never meets a pattern (Python's re backtracks on object strings)
+    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -99,7 +100,8 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 def parse_int(s: pd.Series) -> pd.Series:
     t = s.str.strip()
-    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool) & ~too_long(t)
+    t = t.where(~too_long(t))
+    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool)
     return pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
 
 
@@ -129,7 +131,7 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     paren = t.str.startswith("(") & t.str.endswith(")")
     inner = t.where(~paren, t.str.slice(1, -1).str.strip())
     # a plain number (1234.5, -20, .5, 1e3: what Arrow's decimal reader also accepts) needs no more
-    plain = t.str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
+    plain = t.where(short).str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
     inner = inner.where(~plain)
     parts = _fullmatch(inner.where(short), _MONEY)
     num = parts["num"]
