@@ -41,9 +41,10 @@ def _has_default(model: type[BaseModel], key: str) -> bool:
 CUSTOMER_KEYS = ("id", "alias", "name", "email", "domain")
 FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
 # Statuses left out by default (a row of one of them is filtered, and counted): drafts and voided
-# invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired).
-DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired")}
-_MERGED = ("columns", "fixed", "values", "survey_labels")  # a file's entries add to its source's
+# invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired) or have not
+# started (Recurly's and Chargebee's future).
+DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired", "future")}
+_MERGED = ("columns", "fixed", "values", "survey_labels", "elapsed")  # a file's entries add to its source's
 
 
 class FileConfig(_Model):
@@ -65,6 +66,8 @@ class FileConfig(_Model):
     skip_rows: int = Field(0, ge=0)  # rows after the header that are no records (a second header row)
     fixed: dict[str, str] = Field(default_factory=dict)  # canonical column -> the value of every row of this file
     values: dict[str, dict[str, Any]] = Field(default_factory=dict)  # canonical column -> {export value: value}
+    # a datetime written as the time since the row's created_at: {first_response_at: minutes} (Zendesk)
+    elapsed: dict[str, Literal["seconds", "minutes", "hours", "days", "h:mm:ss"]] = Field(default_factory=dict)
     amount_divisor: int = Field(1, ge=1)  # amounts written in minor units: 100 for cents
     exclude_status: list[str] | None = None  # None: the table's default (see DEFAULT_EXCLUDED)
     survey_labels: dict[str, str] = Field(default_factory=dict)
@@ -116,10 +119,10 @@ class FileConfig(_Model):
     def _file_tz(cls, v: str | None) -> str | None:
         return v if v is None else _zone(v)
 
-    @field_validator("exported_on")
+    @field_validator("exported_on", mode="before")
     @classmethod
-    def _day(cls, v: str | None) -> str | None:
-        if v is not None:
+    def _day(cls, v: Any) -> str | None:
+        if v is not None:  # YAML reads an unquoted 2026-11-30 as a date
             from cs_metrics.period import parse_date
 
             parse_date(str(v))
@@ -198,6 +201,10 @@ class CurrencyConfig(_Model):
     @classmethod
     def _upper(cls, v: str | None) -> str | None:
         return v.upper() if v else v
+
+
+class MrrConfig(_Model):
+    discounts: bool = True  # a row's discount_amount / discount_percent reduces its MRR; false = list price
 
 
 class ChurnConfig(_Model):
@@ -335,6 +342,7 @@ class ConcentrationConfig(_Model):
 
 
 class MetricsConfig(_Model):
+    mrr: MrrConfig = Field(default_factory=MrrConfig)
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
     csat: CsatConfig = Field(default_factory=CsatConfig)
@@ -398,6 +406,9 @@ class Config(_Model):
     language: Literal["en", "th", "zh"] | None = None  # what people read; None: the locale's, else English
     calendar: Literal["gregorian", "buddhist"] = "gregorian"  # dates and periods shown to people (machine outputs stay ISO)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
+    # Where MRR comes from: subscription rows, or invoice lines spread over their service periods
+    # (auto: subscriptions when the table is there, else invoice_lines).
+    revenue_source: Literal["auto", "subscriptions", "invoice_lines"] = "auto"
     active_events: list[str] = Field(default_factory=list)  # events that make a user active; empty = all
     personal_email_domains: list[str] = Field(default_factory=list)  # added to the built-in gmail.com, qq.com ...
     currency: CurrencyConfig = Field(default_factory=CurrencyConfig)
@@ -443,6 +454,15 @@ class Config(_Model):
                             raise ValueError(
                                 f"sources.{name}{where}.{key}.{canonical}: not a column of {name}; columns are {', '.join(known)}"
                             )
+                for canonical in fc.elapsed:
+                    spec = TABLES[name].column(canonical)
+                    if TABLES[name].column("created_at") is None or spec is None or spec.type != "datetime" or canonical == "created_at":
+                        times = [c.name for c in TABLES[name].columns if c.type == "datetime" and c.name != "created_at"]
+                        raise ValueError(
+                            f"sources.{name}{where}.elapsed.{canonical}: only a datetime column of a table with created_at "
+                            f"can be given as the time since created_at"
+                            + (f"; {name} has {', '.join(times)}" if times and TABLES[name].column("created_at") else "")
+                        )
         return v
 
     def source(self, table: str) -> SourceConfig:

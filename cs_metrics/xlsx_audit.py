@@ -161,10 +161,11 @@ class _Block:
 
 
 def _bridge(sh: _Sheet, frames, periods: list[Period], cfg: Config) -> list[_Block]:
+    from cs_metrics.metrics._state import mrr_rows
     from cs_metrics.metrics.finance import quick_ratio
     from cs_metrics.metrics.revenue import mrr, mrr_bridge
 
-    subs = frames["subscriptions"]
+    subs = mrr_rows(frames, cfg)  # the rows MRR comes from (revenue_source)
     for j, name in enumerate(BRIDGE_HEADER, 1):
         sh.text(1, j, name, bold=True)
     row, blocks, last_closing = 2, [], None
@@ -241,9 +242,10 @@ R = {name: j for j, name in enumerate(RETENTION_HEADER, 1)}
 def _retention(sh: _Sheet, frames, blocks: list[_Block], cfg: Config) -> None:
     from cs_metrics.metrics._window import trailing
     from cs_metrics.metrics.retention import churn
+    from cs_metrics.metrics._state import mrr_rows
     from cs_metrics.metrics.revenue import cohort_units, grr, ndr, starting_cohort_mrr
 
-    subs = frames["subscriptions"]
+    subs = mrr_rows(frames, cfg)  # the rows MRR comes from (revenue_source)
     for j, name in enumerate(RETENTION_HEADER, 1):
         sh.text(1, j, name, bold=True)
     row = 2
@@ -318,6 +320,8 @@ def _arpu_on_mrr(cfg: Config) -> bool:
     return cfg.metrics.arpu.basis in ("auto", "mrr")
 
 
+# The labels the movements' rows get (f"{m.capitalize()} MRR"), for the catalogues
+_MOVEMENT_LABELS = (N_("New MRR"), N_("Reactivation MRR"), N_("Expansion MRR"), N_("Contraction MRR"), N_("Churn MRR"))
 Formula = Callable[[_Refs], str]
 Value = Callable[[dict[str, Any]], "float | None"]
 
@@ -327,7 +331,7 @@ def _metrics(cfg: Config) -> list[tuple[str, str, str, Formula, Value]]:
     out: list[tuple[str, str, str, Formula, Value]] = [
         (N_("Opening MRR"), "mrr: opening_mrr", "money", lambda r: f"={r.first('opening MRR')}", lambda v: v["mrr"].details["opening_mrr"]),
     ]
-    for m in MOVEMENTS:  # N_("New MRR"), N_("Reactivation MRR"), N_("Expansion MRR"), N_("Contraction MRR"), N_("Churn MRR")
+    for m in MOVEMENTS:  # labelled as _MOVEMENT_LABELS says
         out.append((f"{m.capitalize()} MRR", f"mrr: {m}_mrr", "money", lambda r, m=m: f"={r.sum(f'{m} MRR')}", lambda v, m=m: v["mrr"].details[f"{m}_mrr"]))
     out += [
         (N_("Closing MRR"), "mrr", "money", lambda r: f"={r.last('closing MRR')}", lambda v: v["mrr"].value),

@@ -155,7 +155,7 @@ def _allowed_words() -> set[str]:
     from cs_metrics.contract import TABLES
     from cs_metrics.metrics import REGISTRY
 
-    words = set(REGISTRY) | {"nrr", "n/a"} | set(TABLES)
+    words = set(REGISTRY) | {"nrr", "n/a", "true", "false"} | set(TABLES)  # and the config's booleans
     words |= {c for spec in REGISTRY.values() for o in spec.options for c in o.choices}  # --kind logo
     words |= {c for t in TABLES.values() for c in t.names}
 
