@@ -148,7 +148,8 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     value = np.where(negative, -value, value)
     if plain.any():
         value[plain] = pd.to_numeric(t[plain], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    units = np.rint(value * MONEY_SCALE)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e400 is inf, then out of range below
+        units = np.rint(value * MONEY_SCALE)
     units[~(np.abs(units) <= MAX_MONEY * MONEY_SCALE)] = np.nan  # out of range (or NaN) -> unparseable
     return pd.Series(units, index=s.index).astype("Int64")
 
