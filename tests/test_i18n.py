@@ -333,6 +333,10 @@ def test_cli_machine_output_and_exit_code_ignore_the_language(tmp_path, monkeypa
     assert "subscriptions.csv: 833 read, 833 used" in english.stderr
     table = runner.invoke(app, ["churn", *base, "-f", "table"])  # the config's language reaches the table
     assert "อัตราการเลิกใช้งานของลูกค้า" in table.stdout
+    config.write_text(config.read_text() + "calendar: buddhist\n")
+    buddhist = runner.invoke(app, ["churn", *base, "-f", "table"])  # calendar: buddhist in the config
+    assert "พ.ศ. 2569-10" in buddhist.stdout
+    assert runner.invoke(app, ["churn", *base, "-f", "csv"]).stdout == runner.invoke(app, ["churn", *base, "-f", "csv", "--lang", "en"]).stdout
     bad = runner.invoke(app, ["churn", *base, "--lang", "fr"])
     assert bad.exit_code == 2 and "--lang fr" in bad.stderr
 
