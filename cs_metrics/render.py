@@ -86,7 +86,7 @@ def display(v: Any, key: str = "", unit: str = "") -> str:
 
 # Columns and details whose values are words of ours (a class, a group, a status), said in the
 # reader's language in tables; their values in CSV and JSON stay as they are.
-WORD_KEYS = frozenset({"class", "group", "status", "movement", "kind", "segment_kind", "component", "sample", "view", "from_plan", "to_plan"})
+WORD_KEYS = frozenset({"class", "group", "status", "movement", "kind", "segment_kind", "component", "sample", "view", "from_plan", "to_plan", "customer_source"})
 WORD_LIST_KEYS = frozenset({"reason", "movements"})  # "usage 0, depth 12": the words of such a text said one by one
 
 

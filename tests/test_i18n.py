@@ -341,6 +341,73 @@ def test_cli_machine_output_and_exit_code_ignore_the_language(tmp_path, monkeypa
     assert bad.exit_code == 2 and "--lang fr" in bad.stderr
 
 
+STRIPE = ROOT / "tests" / "data" / "exports" / "stripe"
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("th", {"mrr": ("วันที่แจ้งยกเลิก", "วันที่สิ้นสุดบริการ"), "arpu": ("ที่ชำระเงินในแต่ละสแนปช็อต",),
+                "payments": ("เงินคืนที่หักแล้ว", "ที่ออกใบแจ้งหนี้ในช่วงเวลา"), "report": ("ต้องใช้ costs.csv (ไม่พบไฟล์)",),
+                "validate": ("subscriptions.csv อยู่ในโฟลเดอร์ข้อมูลแต่ไม่ได้อ่านเป็นตาราง subscriptions",)}),
+        ("zh", {"mrr": ("申请取消日期", "服务结束日期"), "arpu": ("各快照的付费客户",), "payments": ("已扣除退款", "该期间开票客户"),
+                "report": ("需要 costs.csv（未找到）",), "validate": ("subscriptions.csv 在数据文件夹中，但未作为 subscriptions 表读取",)}),
+    ],
+)  # fmt: skip
+def test_billing_exports_say_their_columns_and_reasons_in_thai_and_chinese(tmp_path, lang, words):
+    """What the sample data does not show and the Stripe fixture exports do: a listing's canceled_at
+    and ended_at, refunds netted from payments, ARPU's customers counted at each snapshot or
+    invoiced, a metric skipped for a missing file, and a file under a table's name that is not it."""
+    import yaml
+
+    from cs_metrics.config import load_config
+    from cs_metrics.load import Dataset
+    from cs_metrics.metrics import REGISTRY
+    from cs_metrics.period import parse_period
+    from cs_metrics.render import render
+    from cs_metrics.render_report import render_report
+    from cs_metrics.report import build
+    from cs_metrics.runner import run
+    from cs_metrics.validate import validate_all
+
+    configs = {}
+    for name, arpu_basis in (("cs-metrics.yaml", "revenue"), ("payments.yaml", None)):
+        raw = yaml.safe_load((STRIPE / name).read_text(encoding="utf-8"))
+        raw["data"] = str(STRIPE)
+        if arpu_basis:
+            raw.setdefault("metrics", {}).setdefault("arpu", {})["basis"] = arpu_basis
+        (tmp_path / name).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        configs[name] = load_config(tmp_path / name)
+    period = parse_period("2026-10")
+    snapshot, payments = configs["cs-metrics.yaml"], configs["payments.yaml"]
+    ds = Dataset(snapshot)
+    results = {
+        "mrr": run(REGISTRY["mrr"], snapshot, period, ds=ds, options={"rows": True})[0],
+        "arpu": run(REGISTRY["arpu"], snapshot, period, ds=ds)[0],
+        "payments": run(REGISTRY["arpu"], payments, period, ds=Dataset(payments))[0],
+        "validate": validate_all(payments, period)[0],
+    }
+    report = build(snapshot, period, ds=ds)
+    english = {name: render(r, "json", explain=True) for name, r in results.items()}
+    i18n.MISSING.clear()
+    with i18n.using(lang):
+        out = {name: render(r, "table", explain=True, width=400, rows=True) for name, r in results.items()}
+        out["report"] = render_report(report, "table")
+        assert {name: render(r, "json", explain=True) for name, r in results.items()} == english
+    for name, expected in words.items():
+        for word in expected:
+            assert word in out[name], (name, word)
+    # the data's own words: the first headers of Stripe's subscriptions export, which the reason
+    # quotes, and the payment statuses validate counts as filtered (status failed: 1)
+    with open(STRIPE / "subscriptions.csv", encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))[:8]
+    with open(STRIPE / "unified_payments.csv", encoding="utf-8", newline="") as fh:
+        statuses = {row["Status"].lower() for row in csv.DictReader(fh)}
+    allowed = _allowed_words() | {w.lower() for h in header for w in h.split()} | statuses
+    assert {name: untranslated(text, allowed) for name, text in out.items() if untranslated(text, allowed)} == {}
+    assert {m for m in i18n.MISSING if m[0] == lang} == set()
+
+
 # --------------------------------------------------------------------------- the Buddhist era
 
 
