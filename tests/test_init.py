@@ -508,7 +508,7 @@ def test_starter_config_reads_the_package_resource(tmp_path, monkeypatch):
 
 
 def test_starter_config_is_the_real_example():
-    example = Path(init.__file__).with_name("config.example.yaml")
+    example = Path(init.__file__).parent.parent / "config.example.yaml"
     text = example.read_text(encoding="utf-8")
     assert "sources:" in text and "metrics:" in text  # the documented example, not a stub
     assert starter_config() == text
