@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from cs_metrics.errors import CsMetricsError
 from cs_metrics.init.matching import match_columns, missing_required, normalise_header, score_table
-from cs_metrics.init.propose import FileProposal, propose
-from cs_metrics.init.render import render_yaml
+from cs_metrics.init.propose import FileProposal, Proposal, propose
+from cs_metrics.init.render import render_yaml, summary
 from cs_metrics.init.shapes import detect_date_format, detect_decimal_comma
 from cs_metrics.init.sniff import detect_delimiter, detect_encoding
 
 __all__ = [
-    "FileProposal", "detect_date_format", "detect_decimal_comma", "detect_delimiter", "detect_encoding",
+    "FileProposal", "Proposal", "detect_date_format", "detect_decimal_comma", "detect_delimiter", "detect_encoding",
     "match_columns", "missing_required", "normalise_header", "propose", "render_yaml", "score_table",
-    "starter_config",
+    "starter_config", "summary",
 ]
 
 # Where the starter config lives (a package resource); a module attribute so tests can point it elsewhere.

@@ -19,7 +19,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # ids shared by several tables
     "customer_id": (
         "customer_id", "customer", "customerid", "customer_number", "customer_no", "company_id",
-        "account_id", "client_id", "cust_id", "account", "company", "organization_id",
+        "account_id", "client_id", "cust_id", "account", "company", "organization_id", "record_id",
         "organisation_id", "org_id", "client", "account_number", "客户id", "客户编号", "客户号",
         "客户", "รหัสลูกค้า", "ลูกค้า",
     ),
@@ -32,11 +32,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "amount": (
         "amount", "price", "total", "invoice_amount", "amount_paid", "total_amount", "value",
         "grand_total", "net_amount", "amount_due", "revenue", "sum", "金额", "总金额", "จำนวนเงิน",
-        "ยอดเงิน",
+        "ยอดเงิน", "มูลค่าก่อนภาษี", "ยอดรวมสุทธิ",
     ),
     "created_at": (
         "created", "created_at", "created_date", "date_created", "creation_date", "signup_date",
-        "sign_up_date", "signed_up_at", "joined_at", "created_on", "创建日期", "注册日期",
+        "sign_up_date", "signed_up_at", "joined_at", "created_on", "create_date", "createdate", "创建日期", "注册日期",
         "วันที่สร้าง", "วันที่สมัคร",
     ),
     "category": ("category", "type", "topic", "reason", "categories", "类别", "分类", "类型", "หมวดหมู่", "ประเภท"),
@@ -64,7 +64,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ended_at": (
         "end", "end_date", "ended", "ended_at", "ends_at", "period_end", "cancelled_at",
         "canceled_at", "cancel_date", "to", "end_at", "valid_to", "结束日期", "วันที่สิ้นสุด",
-        "วันสิ้นสุด",
+        "วันสิ้นสุด", *("last_service_day", "last_day_of_service", "last_service_date", "service_end_date", "last_day", "service_until"),
     ),
     "mrr": (
         "mrr", "monthly_amount", "monthly_recurring_revenue", "monthly_revenue", "monthly_price",
@@ -85,17 +85,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "invoice_id": (
         "invoice_id", "invoice", "invoice_number", "invoice_no", "order_id", "order_number",
         "order_no", "payment_id", "transaction_id", "charge_id", "receipt_id", "document_number",
-        "number", "发票号", "发票编号", "订单号", "เลขที่ใบแจ้งหนี้", "เลขที่ใบกำกับภาษี",
+        "number", "发票号", "发票编号", "订单号", "เลขที่ใบแจ้งหนี้", "เลขที่ใบกำกับภาษี", "เลขที่เอกสาร",
     ),
     "issued_at": (
         "issued", "issued_at", "invoice_date", "date", "issue_date", "order_date", "created",
         "created_at", "created_date", "transaction_date", "billing_date", "开票日期", "日期",
-        "วันที่ออก", "วันที่", "payment_date",
+        "วันที่ออก", "วันที่เอกสาร", "วันที่", "payment_date",
     ),
-    "due_at": ("due", "due_at", "due_date", "payment_due", "due_on", "到期日", "วันครบกำหนด"),
+    "due_at": ("due", "due_at", "due_date", "payment_due", "due_on", "到期日", "วันครบกำหนด", "วันที่ครบกำหนด"),
     "paid_at": (
         "paid_at", "paid", "paid_date", "date_paid", "payment_date", "paid_on", "settled_at",
-        "付款日期", "วันที่ชำระ",
+        "付款日期", "วันที่ชำระ", "วันที่รับชำระ",
     ),
     "quantity": ("quantity", "qty", "units", "seats", "count", "数量", "จำนวน"),
     "status": ("status", "state", "invoice_status", "payment_status", "order_status", "状态", "สถานะ"),
@@ -165,12 +165,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 TABLE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "customers": {"customer_id": ("id",)},
     "subscriptions": {"subscription_id": ("id",)},
-    "invoices": {"invoice_id": ("id",)},
-    "surveys": {"response_id": ("id",)},
+    "invoices": {
+        "invoice_id": ("id",),
+        "customer_id": ("customer_name", "company_name", "client_name", "ชื่อลูกค้า", "客户名称"),
+        "paid": ("is_paid", "paid_flag"),
+    },
     "tickets": {
         "ticket_id": ("id",),
+        "customer_id": ("organization", "organisation", "organization_name", "company", "company_name", "requester_email", "email"),
         "created_at": ("opened_at", "opened", "open_date", "submitted_at", "reported_at", "date", "创建时间"),
     },
+    "surveys": {"response_id": ("id",), "customer_id": ("email", "email_address", "respondent_email", "user_email")},
     "leads": {
         "lead_id": ("id",),
         "created_at": ("trial_start", "trial_started_at", "started_at", "date"),
@@ -199,6 +204,9 @@ TABLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "leads": ("leads", "lead", "trials", "trial", "signups", "prospects", "线索", "试用"),
     "costs": ("costs", "cost", "expenses", "spend", "budget", "费用", "ค่าใช้จ่าย"),
 }
+
+# ended_at headers that name the last day of service (the loader adds a day: end_inclusive).
+INCLUSIVE_END_HEADERS = ("last_service_day", "last_day_of_service", "last_service_date", "last_day", "service_until")
 
 # Trailing header words that are units, not names: `Amount (USD)`, `金额(元)`.
 UNIT_WORDS = {
@@ -281,15 +289,37 @@ def _required_units(tbl: Table) -> list[tuple[tuple[str, ...], ...]]:
     return units
 
 
-def match_columns(table: str, headers: list[str]) -> dict[str, str]:
-    """Map the table's canonical columns onto headers: canonical -> header, in the table's column order."""
+def fits(table: str, column: str, shape) -> bool:
+    """Whether a column's sampled values can be the canonical column: never a flag or a count as a
+    date, never a date or text as an amount, never a row number or a constant as a customer id."""
+    if shape is None or shape.kind == "empty":
+        return True
+    kind = TABLES[table].column(column).type
+    if kind in ("date", "datetime"):
+        return shape.is_dated or shape.kind == "text"  # text: dates in a format init does not know (a TODO)
+    if kind in ("money", "number", "int"):
+        return shape.is_numeric or shape.kind == "bool01"
+    if kind == "bool":
+        return shape.kind in ("bool", "bool01", "count", "const", "text")
+    if column == "customer_id" or (kind == "id" and TABLES[table].column(column).unique):
+        return shape.kind not in ("bool", "bool01", "date", "datetime", "epoch") and not (
+            column == "customer_id" and shape.kind in ("seq", "const") and len(shape.values) > 2
+        )
+    return True
+
+
+def match_columns(table: str, headers: list[str], shapes: dict | None = None) -> dict[str, str]:
+    """Map the table's canonical columns onto headers: canonical -> header, in the table's column order.
+    With `shapes` (header -> Shape of its sampled values) a header whose values cannot be the column
+    is not taken (a true/false `Paid` is no `paid_at`, a row number no `customer_id`)."""
     tbl = TABLES[table]
     norms = [normalise_header(h) for h in headers]
+    shapes = shapes or {}
     candidates = []
     for order, column in enumerate(tbl.names):
         for i, norm in enumerate(norms):
             rank = _rank(table, column, norm)
-            if rank is not None:
+            if rank is not None and fits(table, column, shapes.get(headers[i])):
                 candidates.append((rank, order, i, column))
     candidates.sort()
     taken: dict[str, int] = {}
@@ -347,7 +377,7 @@ def _name_hint(table: str, path: Path) -> bool:
     return False
 
 
-def score_table(table: str, path: Path, headers: list[str]) -> tuple[float, bool, dict[str, str]]:
+def score_table(table: str, path: Path, headers: list[str], shapes: dict | None = None) -> tuple[float, bool, dict[str, str]]:
     """(score, acceptable, columns) of reading this file as `table`.
 
     score = 0.6 x share of required columns found + 0.3 if the file name hints at the table
@@ -355,7 +385,7 @@ def score_table(table: str, path: Path, headers: list[str]) -> tuple[float, bool
     Acceptable when the name hints at the table, or (nearly) all required columns are found
     (3 of 4 and more) through at least two matched headers.
     """
-    columns = match_columns(table, headers)
+    columns = match_columns(table, headers, shapes)
     coverage = _coverage(table, columns)
     hint = _name_hint(table, path)
     named = sum(1 for h in headers if h.strip())

@@ -6,7 +6,9 @@ import codecs
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 
 from cs_metrics.init.matching import SYNONYMS, _compact, normalise_header
 
@@ -146,3 +148,152 @@ def _values(rows: list[list[str]], index: int) -> list[str]:
     return out
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# A sample of one export file, whatever its format
+# ---------------------------------------------------------------------------------------------
+
+EXTENSIONS = (".csv", ".tsv", ".txt", ".gz", ".xlsx", ".xlsm", ".parquet", ".pq")
+SAMPLE_ROWS = 200  # rows of a workbook or Parquet file looked at
+
+
+@dataclass
+class Sample:
+    """The header and the first rows of an export, as text."""
+
+    path: Path
+    rel: str  # the path from the folder init looks at, with `/`
+    format: str = "csv"  # csv | xlsx | parquet (config `format`; a .gz file is compressed CSV)
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    complete: bool = True  # the sample is the whole file
+    sheet: str | None = None  # xlsx: the sheet read (the first)
+    problem: str | None = None  # why nothing could be read
+
+    def index(self, header: str) -> int | None:
+        try:
+            return self.headers.index(header)
+        except ValueError:
+            return None
+
+    def values(self, header: str | None, limit: int | None = SAMPLE_VALUES) -> list[str]:
+        """The non-empty values of a column, stripped, in file order (at most `limit`)."""
+        i = self.index(header) if header else None
+        if i is None:
+            return []
+        out = []
+        for row in self.rows:
+            if i < len(row) and row[i].strip():
+                out.append(row[i].strip())
+                if limit and len(out) == limit:
+                    break
+        return out
+
+    def column(self, header: str) -> list[str]:
+        """Every cell of a column in the sample, empty ones included, in file order."""
+        i = self.index(header)
+        return [row[i].strip() if i is not None and i < len(row) else "" for row in self.rows]
+
+
+def export_files(folder: Path) -> list[Path]:
+    """Export files under `folder`, subfolders included (one per tool, as people keep them),
+    sorted by path; hidden files and folders, Excel's lock files (~$) and virtualenvs are skipped."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).parts
+        if any(part.startswith((".", "~$", "__")) for part in rel) or not path.is_file():
+            continue
+        name = path.name.lower()
+        if name.endswith(EXTENSIONS) and (not name.endswith(".gz") or name[:-3].endswith((".csv", ".tsv", ".txt"))):
+            out.append(path)
+    return out
+
+
+def read_sample(path: Path, folder: Path) -> Sample:
+    sample = Sample(path, path.relative_to(folder).as_posix())
+    name = path.name.lower()
+    try:
+        if name.endswith((".xlsx", ".xlsm")):
+            _read_xlsx(sample)
+        elif name.endswith((".parquet", ".pq")):
+            _read_parquet(sample)
+        else:
+            _read_csv(sample)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, never a traceback
+        sample.problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    return sample
+
+
+def _read_csv(sample: Sample) -> None:
+    if sample.path.name.lower().endswith(".gz"):
+        import gzip
+
+        with gzip.open(sample.path, "rb") as f:
+            raw = f.read(SAMPLE_BYTES + 1)
+    else:
+        with sample.path.open("rb") as f:
+            raw = f.read(SAMPLE_BYTES + 1)
+    complete = len(raw) <= SAMPLE_BYTES
+    raw = raw[:SAMPLE_BYTES]
+    if not raw.strip():
+        sample.problem = "empty file"
+        return
+    encoding, text = detect_encoding(raw, complete)
+    delimiter = detect_delimiter(text)
+    rows = _parse(text, delimiter)
+    if not complete and len(rows) > 1:
+        rows = rows[:-1]  # the sample may end inside the last row
+    sample.encoding, sample.delimiter, sample.complete = encoding, delimiter, complete
+    # Stripped, as the loader strips them; empty cells stay, so positions match the data rows.
+    sample.headers = [h.strip() for h in rows[0]] if rows else []
+    sample.rows = [r for r in rows[1:] if any(c.strip() for c in r)]
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV export would hold: 18245551001, not 18245551001.0."""
+    from datetime import date, datetime, time
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(sample: Sample) -> None:
+    from openpyxl import load_workbook
+
+    sample.format = "xlsx"
+    book = load_workbook(sample.path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        sample.sheet = sheet.title
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(max_row=SAMPLE_ROWS + 1, values_only=True)]
+        sample.complete = (sheet.max_row or 0) <= SAMPLE_ROWS + 1
+    finally:
+        book.close()
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    sample.headers = [h.strip() for h in rows[0]] if rows else []
+    sample.rows = rows[1:]
+
+
+def _read_parquet(sample: Sample) -> None:
+    import pyarrow.parquet as pq
+
+    sample.format = "parquet"
+    pf = pq.ParquetFile(sample.path)
+    sample.headers = list(pf.schema_arrow.names)
+    batch = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
+    sample.complete = pf.metadata.num_rows <= SAMPLE_ROWS
+    if batch is not None:
+        cols = [["" if v is None else _cell_text(v) for v in col.to_pylist()] for col in batch.columns]
+        sample.rows = [list(r) for r in zip(*cols)]
