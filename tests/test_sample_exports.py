@@ -1,0 +1,64 @@
+"""sample_data/exports: the canonical sample as HubSpot, Stripe, Zendesk, Delighted and Mixpanel
+export it. `init --from` on it, with the TODO answers written in (the time zone and the two rates of
+sample_data/cs-metrics.yaml), then `report`, gives the canonical sample's numbers for every metric
+those exports feed — computed independently by `report` on the canonical files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_init_tools import RATES, RUNNER, app, proposed
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+EXPORTS = SAMPLE / "exports"
+# Fed by the exports, and equal. Not fed: crc (retention costs), return-rate (Stripe's invoice export
+# has no quantities), renewal-rate (no committed-term end in a subscription export); tickets' median
+# first response (Zendesk exports minutes, not a time) is compared apart.
+SAME = (
+    "mrr", "arpu", "ndr", "grr", "revenue-churn", "revenue-growth", "clv", "dso", "repeat-purchase",
+    "conversion", "referrals", "quick-ratio", "concentration", "plan-migration", "churn", "cohorts",
+    "nps", "csat", "ces", "feedback", "fcr", "tickets", "dau-mau", "sessions", "usage", "health",
+)  # fmt: skip
+
+
+def test_the_exports_are_written_by_the_script_from_the_sample(tmp_path):
+    out = tmp_path / "exports"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample_exports.py"), "--out", str(out)], check=True, capture_output=True)
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(EXPORTS).as_posix() for p in EXPORTS.rglob("*") if p.is_file())
+    assert written == committed
+    for name in written:
+        assert (out / name).read_bytes() == (EXPORTS / name).read_bytes(), name
+
+
+def _report(config: Path) -> dict:
+    result = RUNNER.invoke(app, ["report", "--config", str(config), "--period", "2026-10", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return {m["metric"]: m for m in json.loads(result.stdout)["metrics"]}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return b == pytest.approx(a, rel=1e-9, abs=1e-6)  # amounts converted per row: at most float noise apart
+    return a == b
+
+
+def test_init_on_the_sample_exports_gives_the_sample_numbers(tmp_path):
+    cfg, text, out = proposed(EXPORTS, tmp_path, rates=RATES, timezone="Asia/Bangkok")
+    assert out.count("(high confidence)") == 6
+    canonical = _report(SAMPLE / "cs-metrics.yaml")
+    exported = _report(cfg)
+    for name in SAME:
+        a, b = canonical[name], exported[name]
+        assert _same(a["value"], b["value"]), (name, a["value"], b["value"])
+        for key, value in a["details"].items():
+            if name == "tickets" and key == "median_first_response_hours":
+                assert b["details"][key] is None  # not in a Zendesk export
+                continue
+            assert _same(value, b["details"][key]), (name, key, value, b["details"][key])
