@@ -58,6 +58,7 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the definition used and the formula with the actual numbers.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when any input row is rejected.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr except errors.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Parse the exports again instead of using the parsed-table cache (see `cache:` in the config).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More diagnostics on stderr (config, period, timing).")]
 
 
@@ -66,7 +67,7 @@ class Run:
 
     def __init__(
         self, config=None, data=None, period=None, as_of=None, fmt=None, output=None, quiet=False, verbose=False,
-        by=None, explain=False, strict=False,
+        by=None, explain=False, strict=False, no_cache=False,
     ):  # fmt: skip
         from cs_metrics.config import find_config, load_config
         from cs_metrics.period import PeriodError, parse_date, parse_period
@@ -77,6 +78,8 @@ class Run:
         cfg = load_config(path)
         if data is not None:
             cfg = cfg.model_copy(update={"data": str(Path(data).resolve())})
+        if no_cache:
+            cfg = cfg.model_copy(update={"cache": cfg.cache.model_copy(update={"enabled": False})})
         self.cfg = cfg
         try:
             today = parse_date(as_of) if as_of else _today(cfg.timezone)
@@ -235,6 +238,7 @@ _COMMON = [
     ("data", DataOpt, None),
     ("quiet", QuietOpt, False),
     ("verbose", VerboseOpt, False),
+    ("no_cache", NoCacheOpt, False),
 ]
 
 
@@ -310,7 +314,7 @@ for _family, _names in FAMILIES.items():
 # --------------------------------------------------------------------------- validate and init
 
 
-@_command("validate", ("fmt", "output", "strict", "config", "data", "quiet", "verbose"))
+@_command("validate", ("fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache"))
 def validate(run: Run) -> None:
     """Check every table against the data contract: rows read, used, filtered, rejected (with reasons and line numbers)."""
     from cs_metrics.validate import validate_all
@@ -386,7 +390,7 @@ def _metric_names(only: str | None) -> list[str] | None:
     return names
 
 
-@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose"))
+@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache"))
 def check(run: Run) -> None:
     """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""
     from cs_metrics.check import evaluate

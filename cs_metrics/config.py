@@ -381,6 +381,14 @@ class AlertRule(_Model):
         return self
 
 
+class CacheConfig(_Model):
+    """The parsed-table cache (cs_metrics/sources/cache.py)."""
+
+    enabled: bool = True
+    path: str | None = None  # default: $CS_METRICS_CACHE, else $XDG_CACHE_HOME/cs-metrics (~/.cache/cs-metrics)
+    min_bytes: int = Field(1_000_000, ge=0)  # smaller exports parse faster than a cache reads
+
+
 class Config(_Model):
     data: str | None = None
     timezone: str = "UTC"
@@ -391,6 +399,7 @@ class Config(_Model):
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     alerts: list[AlertRule] = Field(default_factory=list)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
 
     # Set by load_config, not by the user: where relative paths start.
     base_dir: str = Field(default=".", exclude=True)

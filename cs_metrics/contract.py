@@ -164,6 +164,16 @@ TABLES: dict[str, Table] = {
             ("duration_seconds", "number"),
         ),
         _t(
+            "daily_activity",  # events pre-aggregated in a warehouse (sql/daily_activity.sql): instead of events
+            ("customer_id", "id", True),
+            ("user_id", "id", True),
+            ("day", "date", True),  # the local day (the config's timezone)
+            ("events", "int", True),
+            ("active_events", "int", True),  # events of the active list (active_events in the config)
+            ("sessions", "int"),  # sessions whose first event is on this day
+            ("session_seconds", "number"),  # their total length
+        ),
+        _t(
             "leads",
             Column("lead_id", "id", True, True),
             ("created_at", "date", True),

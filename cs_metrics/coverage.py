@@ -26,6 +26,7 @@ MAIN_COLUMN = {
     "surveys": "responded_at",
     "tickets": "created_at",
     "events": "occurred_at",
+    "daily_activity": "day",
     "leads": "created_at",
     "costs": "month",
 }
@@ -44,8 +45,8 @@ class Span:
         return f"{self.file} covers {self.start}..{self.end}"
 
 
-def table_span(name: str, frame, report, cfg) -> Span | None:
-    """The span of a table read for a run (None when it has no usable row with a date)."""
+def main_span(name: str, frame, cfg) -> tuple[date, date] | None:
+    """(first, last) day of the table's main date column over the frame's rows (None without any)."""
     import pandas as pd
 
     from cs_metrics.contract import TABLES
@@ -61,21 +62,28 @@ def table_span(name: str, frame, report, cfg) -> Span | None:
         if months.empty:
             return None
         first, last = pd.Period(months.min(), "M"), pd.Period(months.max(), "M")
-        return Span(name, _files(report), first.start_time.date(), last.end_time.date(), column)
+        return first.start_time.date(), last.end_time.date()
     if TABLES[name].column(column).type == "datetime":  # instants: their days in the config's zone
         days = local_days(micros(values), cfg.timezone)
         days = days[days != NAT]
         if not len(days):
             return None
-        start, end = (date.fromordinal(date(1970, 1, 1).toordinal() + int(d)) for d in (days.min(), days.max()))
-    else:
-        known = values.dropna()
-        if known.empty:
-            return None
-        start, end = known.min().date(), known.max().date()
+        return tuple(date.fromordinal(date(1970, 1, 1).toordinal() + int(d)) for d in (days.min(), days.max()))
+    known = values.dropna()
+    if known.empty:
+        return None
+    return known.min().date(), known.max().date()
+
+
+def table_span(name: str, report, cfg) -> Span | None:
+    """The span of a table read for a run: its main column's days (from the read, before any window),
+    state tables through their export day."""
+    if not report.span:
+        return None
+    start, end = report.span
     if name in STATE_TABLES:
         end = max(end, _export_day(name, cfg))
-    return Span(name, _files(report), start, end, column)
+    return Span(name, _files(report), start, end, MAIN_COLUMN[name])
 
 
 def _files(report) -> str:

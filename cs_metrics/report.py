@@ -124,6 +124,12 @@ def build(
     runnable, skipped, columns = _plan(specs, cfg, ds)
     if by and ds.exists("customers"):  # the segment column joins the one read of customers.csv
         columns.setdefault("customers", set()).update({"customer_id", by})
+    from cs_metrics.metrics import events_window
+
+    periods = [period, *([period.previous()] if previous else []), *(period.shifted(n) for n in range(2, trend))]
+    for spec, _inputs in runnable:  # keep only the events' days some metric needs, in memory
+        for p in periods:
+            ds.need("events", events_window(spec, p, cfg))
     failed: dict[str, str] = {}
     for table, cols in columns.items():  # one read per table
         try:

@@ -53,6 +53,9 @@ def run(
     if by and (options or {}).get("customer") is not None:
         raise UsageError("--customer and --by cannot be combined", "Drop --by to see one customer")
     ds = ds or Dataset(cfg)
+    from cs_metrics.metrics import events_window
+
+    ds.need("events", events_window(spec, period, cfg))
     frames = load_inputs(spec, cfg, ds, options or {})
     func = functools.partial(spec.function(), **(options or {}))
     return compute(spec, func, frames, period, cfg, ds, by), ds

@@ -79,3 +79,14 @@ def test_readme_and_explain_say_the_same_for_the_ticket_medians_and_revenue_arpu
     assert medians in tickets["definition"] and medians in flat
     assert buyers in arpu["definition"] and buyers in flat
     assert arpu["value"] == 5.0  # (10 - 5) / 1 customer with a positive invoice (C2 only has a credit note)
+
+
+def test_a_plain_install_carries_every_subpackage(tmp_path):
+    # `pip install .` (the README's first command) installs only the packages pyproject names: build
+    # the wheel's file list and check that every folder of cs_metrics with an __init__.py is in it.
+    from setuptools import find_packages
+
+    packages = set(find_packages(str(ROOT), include=["cs_metrics*"]))
+    folders = {".".join(p.relative_to(ROOT).parts[:-1]) for p in (ROOT / "cs_metrics").rglob("__init__.py")}
+    assert folders <= packages
+    assert 'include = ["cs_metrics*"]' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -165,3 +165,28 @@ def test_money_spellings_still_read():
 def test_money_above_the_range_is_not_a_value():
     units = values.parse_money(pd.Series(["100000000000", "100000000000.01", "7000000000000"]), False)
     assert units.iloc[0] == 100_000_000_000 * values.MONEY_SCALE and units.iloc[1:].isna().all()
+
+
+MONEYISH = st.one_of(
+    st.lists(st.sampled_from(list("0123456789") * 3 + list("+-.eE ,$()") + ["nan", "1e300", "NULL"]), max_size=12).map("".join),
+    st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False).map(str),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MONEYISH)
+def test_every_amount_arrow_accepts_the_text_path_accepts_alike(text):
+    from cs_metrics.sources.values import fast_money_units
+
+    kind, _ = arrow_cell(text, pa.decimal128(18, 4))
+    parsed = values.parse_money(pd.Series([text]), False).iloc[0]
+    if kind == "value":
+        data = ("x\n" + '"' + text.replace('"', '""') + '"\n').encode("utf-8")
+        tbl = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(column_types={"x": pa.decimal128(18, 4)}))
+        units, valid = fast_money_units(tbl.column(0))
+        if valid[0]:
+            assert parsed == units[0], text
+        else:  # out of range on the fast path: not a value on the text path either
+            assert pd.isna(parsed), text
+    elif kind == "null":
+        assert pd.isna(parsed)

@@ -62,6 +62,7 @@ class MetricSpec:
     # (period, config) -> (first, last day) the tables it uses only when present must reach into;
     # None: the period itself
     optional_window: Callable[..., tuple] | None = None
+    whole_events: bool = False  # reads events outside its period (sessions may start before it)
 
     def function(self):
         module, _, func = self.target.partition(":")
@@ -87,11 +88,22 @@ def _listing(what: str) -> Option:
     return Option("--rows", "rows", False, f"List {what} instead of the result (JSON always has both).", listing=True)
 
 
-def active_inputs(cfg) -> list[Input]:
+_DAILY = Input("daily_activity", ("customer_id", "user_id", "day", "events", "active_events"), ("sessions", "session_seconds"))
+
+
+def activity(exists, events: Input) -> Input:
+    """Raw events when the data has them, else the daily activity a warehouse computed from them
+    (sql/daily_activity.sql): the same metrics from one row per customer, user and day."""
+    if exists is None or exists("events") or not exists("daily_activity"):
+        return events
+    return dataclasses.replace(_DAILY, if_present=events.if_present)
+
+
+def active_inputs(cfg, exists=None) -> list[Input]:
     """What `active customers in P` reads, by the config's `active_customer`."""
     return {
         "paying": [_SUBS_MRR],
-        "events": [Input("events", ("customer_id", "occurred_at"), ("event",))],
+        "events": [activity(exists, Input("events", ("customer_id", "occurred_at"), ("event",)))],
         "invoiced": [Input("invoices", ("customer_id", "issued_at", "amount"))],
     }[cfg.active_customer]
 
@@ -113,7 +125,7 @@ def _clv_inputs(cfg, exists) -> list[Input]:
 
 def _crc_inputs(cfg, exists) -> list[Input]:
     costs = [] if (cfg.metrics.crc.per_month is not None or cfg.metrics.crc.monthly) else [Input("costs", ("month", "amount"), ("category",))]
-    return costs + active_inputs(cfg)
+    return costs + active_inputs(cfg, exists)
 
 
 def _conversion_inputs(cfg, exists) -> list[Input]:
@@ -203,7 +215,7 @@ REGISTRY: dict[str, MetricSpec] = {
             None,
             lambda cfg, exists: [
                 Input("tickets", ("created_at",), ("first_response_at", "resolved_at", "category")),
-                *[Input(i.table, i.required, i.optional, if_present=True) for i in active_inputs(cfg)],
+                *[Input(i.table, i.required, i.optional, if_present=True) for i in active_inputs(cfg, exists)],
             ],
         ),
         MetricSpec(
@@ -212,7 +224,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Stickiness: mean daily active users / monthly (period) active users x 100.",
             True,
-            lambda cfg, exists: [Input("events", ("user_id", "occurred_at"), ("event",))],
+            lambda cfg, exists: [activity(exists, Input("events", ("user_id", "occurred_at"), ("event",)))],
         ),
         MetricSpec(
             "sessions",
@@ -220,7 +232,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "seconds",
             "Average session length in seconds (by session_id, else a 30-minute inactivity gap); sessions per active user.",
             True,
-            lambda cfg, exists: [Input("events", ("user_id", "occurred_at"), ("event", "session_id", "duration_seconds"))],
+            lambda cfg, exists: [activity(exists, Input("events", ("user_id", "occurred_at"), ("event", "session_id", "duration_seconds")))],
         ),
         MetricSpec(
             "usage",
@@ -229,8 +241,8 @@ REGISTRY: dict[str, MetricSpec] = {
             "Product usage: active customers with an active event / active customers x 100; frequency, breadth, depth; --rows: adoption per event.",
             True,
             lambda cfg, exists: [
-                Input("events", ("customer_id", "user_id", "occurred_at"), ("event",)),
-                *[i for i in active_inputs(cfg) if i.table != "events"],
+                activity(exists, Input("events", ("customer_id", "user_id", "occurred_at"), ("event",))),
+                *[i for i in active_inputs(cfg, exists) if i.table not in ("events", "daily_activity")],
             ],
             options=(_listing("the adoption of each event (customers using it, share of active customers)"),),
         ),
@@ -242,7 +254,7 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [
                 _SUBS_MRR,
-                Input("events", ("customer_id", "user_id", "occurred_at"), ("event",), if_present=True),
+                activity(exists, Input("events", ("customer_id", "user_id", "occurred_at"), ("event",), if_present=True)),
                 Input("surveys", ("responded_at", "survey", "score"), ("customer_id",), if_present=True),
                 Input("tickets", ("customer_id", "created_at"), ("resolved_at", "category"), if_present=True),
                 Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at"), if_present=True),
@@ -470,6 +482,15 @@ def _health_window(period, cfg) -> tuple:
 
 
 REGISTRY["health"] = dataclasses.replace(REGISTRY["health"], optional_window=_health_window)
+REGISTRY["sessions"] = dataclasses.replace(REGISTRY["sessions"], whole_events=True)
+
+
+def events_window(spec: MetricSpec, period, cfg) -> tuple | None:
+    """The days of events a metric reads for a period (None: all of them), so that a run keeps only
+    those in memory: its period, or its look-back window."""
+    if spec.whole_events:
+        return None
+    return spec.optional_window(period, cfg) if spec.optional_window else (period.start, period.end)
 
 ALIASES = {alias: spec.name for spec in REGISTRY.values() for alias in spec.aliases}
 

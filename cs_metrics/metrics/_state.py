@@ -93,6 +93,11 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
     how = cfg.active_customer
     if how == "paying":
         return paid_within(paying_rows(frames["subscriptions"]), period.start, period.end)
+    if how == "events" and "events" not in frames:  # the daily activity a warehouse aggregated
+        daily = frames["daily_activity"]
+        days = daily["day"]
+        keep = (days >= start) & (days <= end) & (daily["active_events"] > 0)
+        return pd.Index(daily.loc[keep.to_numpy(dtype=bool, na_value=False), "customer_id"].unique())
     if how == "events":  # at least one active event (cfg.active_events; all when empty) in P
         from cs_metrics.metrics._time import NAT, bounds_us, micros
 

@@ -137,6 +137,8 @@ def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> 
 def _usage_components(frames, customers, window_start, end, cfg, warnings, filtered) -> dict[str, np.ndarray]:
     """usage = active days in W / days of W x 100; breadth = percentile rank of distinct active users in W;
     depth = distinct active event names used in W / distinct active event names anyone used in W x 100."""
+    if "events" not in frames and "daily_activity" in frames:
+        return _daily_usage_components(frames["daily_activity"], customers, window_start, end, cfg, warnings)
     if "events" not in frames:
         warnings.append(f"{cfg.path_of('events').name} is not in the data: usage, breadth and depth have no data")
         return {}
@@ -177,6 +179,23 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
     else:
         warnings.append(f"{cfg.path_of('events').name} has no event column: depth has no data")
     return out
+
+
+def _daily_usage_components(daily, customers, window_start, end, cfg, warnings) -> dict[str, np.ndarray]:
+    """usage and breadth from daily activity (one row per customer, user and day); depth needs event names."""
+    n = len(customers)
+    day = daily["day"]
+    rows = daily.loc[((day >= pd.Timestamp(window_start)) & (day <= pd.Timestamp(end)) & (daily["active_events"] > 0)).to_numpy(dtype=bool, na_value=False)]
+    pos = _positions(rows["customer_id"], customers)
+    offset = ((rows["day"] - pd.Timestamp(window_start)).dt.days).to_numpy(dtype="int64")
+    lookback = cfg.metrics.health.lookback_days
+    user_codes, users = pd.factorize(rows["user_id"])
+    warnings.append("daily activity has no event names: depth has no data")
+    return {
+        "usage": _distinct_per_customer(pos, offset, lookback, n) * 100.0 / lookback,
+        "breadth": percentile_rank(_distinct_per_customer(pos, user_codes, len(users), n)),
+        "depth": np.full(n, np.nan),
+    }
 
 
 def _survey_components(frames, customers, end, cfg, warnings, filtered) -> dict[str, np.ndarray]:

@@ -201,7 +201,7 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         medians[key] = _median(hours[with_event & ~negative])
 
     # per 100 active customers, when the active-customer table is in the data
-    active_table = active_inputs(cfg)[0].table
+    active_table = next((t for t in (active_inputs(cfg)[0].table, "daily_activity") if t in frames), active_inputs(cfg)[0].table)
     per_100 = active = None
     if active_table in frames:
         active = len(active_customers(frames, period, cfg))

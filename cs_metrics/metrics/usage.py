@@ -113,6 +113,10 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     DAU(d) = distinct users with an active event on day d; mean DAU = the mean over every day of P,
     a day without any counting 0 (sum of DAU / days of P). MAU = distinct users with an active
     event in P. Undefined when no user is active in P."""
+    if "events" not in frames:  # the daily activity a warehouse aggregated (cs_metrics.metrics.daily)
+        from cs_metrics.metrics import daily
+
+        return daily.dau_mau(frames, period, cfg)
     ev = frames["events"]
     lo, hi = _bounds(period, cfg)
     t = _micros(ev)
@@ -326,6 +330,10 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     else last event - first event. Details: sessions, median, active users (distinct users with an
     active event in P, see `active_events`) and sessions per active user. Undefined when no
     session starts in P."""
+    if "events" not in frames:  # the daily activity a warehouse aggregated (cs_metrics.metrics.daily)
+        from cs_metrics.metrics import daily
+
+        return daily.sessions(frames, period, cfg)
     ev = frames["events"]
     lo, hi = _bounds(period, cfg)
     gap_minutes = cfg.metrics.sessions.gap_minutes
@@ -393,6 +401,10 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     mean distinct event names (all events of P) per customer. Rows: adoption of each event =
     customers with that event in P / customers with any event in P x 100, most adopted first.
     Undefined when there is no active customer."""
+    if "events" not in frames:  # the daily activity a warehouse aggregated (cs_metrics.metrics.daily)
+        from cs_metrics.metrics import daily
+
+        return daily.usage(frames, period, cfg)
     ev = frames["events"]
     lo, hi = _bounds(period, cfg)
     t = _micros(ev)

@@ -22,6 +22,7 @@ class Dataset:
         self._headers: dict[tuple, list[str]] = {}
         self.not_read: dict[str, str] = {}  # table -> why a file of its name is not read as it
         self._spans: dict = {}
+        self._windows: dict[str, tuple | None] = {}  # table -> the (first, last) days a run needs of it; None: all
 
     def exists(self, name: str, column: str | None = None) -> bool:
         """Whether the table has a file to read (and, given a column, has that column: only the header
@@ -88,12 +89,33 @@ class Dataset:
                 self._asked[name] = (req | new_req, opt | new_opt)
                 return frame
         req, opt = req | set(required), (opt | set(optional)) - req - set(required)
-        frame, report = read_table(self.cfg, name, sorted(req), sorted(opt))
+        frame, report = read_table(self.cfg, name, sorted(req), sorted(opt), window=self._window_us(name))
         self._asked[name] = (req, opt)
         self._frames[name] = frame
         self.reports[name] = report
         self._spans.pop(name, None)
         return frame
+
+    def need(self, name: str, days: tuple | None) -> None:
+        """Say which days of a time table (events) the run needs before it is read: rows outside every
+        window asked for are checked and counted, then not kept in memory. None: every row."""
+        if name in self._frames:
+            return
+        if name in self._windows and (self._windows[name] is None or days is None):
+            self._windows[name] = None
+        elif name in self._windows:
+            old = self._windows[name]
+            self._windows[name] = (min(old[0], days[0]), max(old[1], days[1]))
+        else:
+            self._windows[name] = days
+
+    def _window_us(self, name: str):
+        days = self._windows.get(name)
+        if days is None:
+            return None
+        from cs_metrics.metrics._time import bounds_us
+
+        return bounds_us(days[0], days[1], self.cfg.timezone)
 
     def span(self, name: str):
         """The dates the table covers (coverage.Span), once it has been read; None without any."""
@@ -102,7 +124,7 @@ class Dataset:
         if name not in self._spans:
             from cs_metrics.coverage import table_span
 
-            self._spans[name] = table_span(name, self._frames[name], self.reports[name], self.cfg)
+            self._spans[name] = table_span(name, self.reports[name], self.cfg)
         return self._spans[name]
 
     def spans(self) -> dict:

@@ -10,7 +10,7 @@ when a metric uses them. Every command therefore reports the same counts for a t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,7 @@ class TableReport:
     files: list = field(default_factory=list)  # a table of several files: each file's own report
     ncols: int = 0  # header width and rows skipped after it (for line numbers)
     skip: int = 0
+    span: tuple | None = None  # (first, last) day of the table's main date column over its usable rows
 
     @property
     def rejected_total(self) -> int:
@@ -225,6 +226,8 @@ def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> 
             typed[c] = pa.timestamp("us")
         elif spec.type == "number" and not fc.decimal_comma:
             typed[c] = pa.float64()
+        elif spec.type == "money" and not fc.decimal_comma:
+            typed[c] = pa.decimal128(18, 4)  # plain amounts; any other spelling sends the column to the text path
     return typed
 
 
@@ -294,7 +297,49 @@ def _positions_of(cols, read_cols, positions) -> list:
     return [where.get(c) for c in cols]
 
 
-def read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.DataFrame, TableReport]:
+def read_table(cfg: Config, name: str, required=(), optional=(), window=None) -> tuple[pd.DataFrame, TableReport]:
+    """See _read_table; with the parsed-table cache (sources/cache.py) in front of it. `window`:
+    (first, last) UTC instants in microseconds of the rows to keep by the table's time column
+    (events: occurred_at); every row is still checked and counted."""
+    from cs_metrics.sources import cache
+
+    files = cfg.files_of(name)
+    caching = all(p.is_file() for p, _ in files) and cache.usable(cfg, files)
+    if caching:
+        hit = cache.load(cfg, name, files, window)
+        if hit is not None and all(c in hit[0].columns or c == "mrr" for c in required):
+            return hit[0], _report_from(hit[1])
+        table = TABLES[name]  # an entry holds every column the files have, so any command can use it
+        optional = [*optional, *table.names, *(c for _, fc in files for c in fc.columns)]
+    frame, report = _read_table(cfg, name, required, optional)
+    from cs_metrics.coverage import MAIN_COLUMN, main_span
+
+    report.span = main_span(name, frame, cfg)
+    if caching:
+        info = asdict(report)
+        info["time_column"] = MAIN_COLUMN.get(name) if name in ("events",) else None
+        cache.save(cfg, name, files, frame, info)
+    if window is not None and name == "events" and "occurred_at" in frame:
+        from cs_metrics.sources.values import micros
+
+        t = micros(frame["occurred_at"])
+        keep = (t >= window[0]) & (t < window[1])
+        if not keep.all():
+            frame = frame.loc[keep].reset_index(drop=True)
+    return frame, report
+
+
+def _report_from(info: dict) -> TableReport:
+    from datetime import date
+
+    fields = {k: v for k, v in info.items() if k in TableReport.__dataclass_fields__}
+    fields["files"] = [_report_from(f) for f in fields.get("files", [])]
+    if fields.get("span"):
+        fields["span"] = tuple(date.fromisoformat(str(d)) for d in fields["span"])
+    return TableReport(**fields)
+
+
+def _read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.DataFrame, TableReport]:
     """Load one canonical table from its file(s): every column that can decide a row's fate, plus the
     ones asked for.
 
@@ -400,6 +445,18 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
     for col in cols:
         spec = table.column(col)
         arr = tbl.column(names[col])
+        if col in fast and spec.type == "money":  # decimals Arrow parsed: their integers are our units
+            units, valid = values.fast_money_units(arr)
+            empty = pc.is_null(arr).to_numpy(zero_copy_only=False)
+            rows.reject(~empty & ~valid, f"bad {col} (expected {_expected(spec, fc)})")
+            if spec.required or (subs_value and col in ("mrr", "amount")):
+                rows.reject(empty, f"empty {col}")
+            parsed = pd.array(units, dtype="Int64")
+            parsed[~valid] = pd.NA
+            if fc.amount_divisor > 1:
+                parsed = pd.Series(np.rint(parsed.to_numpy(dtype="float64", na_value=np.nan) / fc.amount_divisor)).astype("Int64").array
+            frame[col] = parsed
+            continue
         if col in fast:  # parsed by Arrow while reading
             if spec.type == "number":  # Arrow reads `nan` and `inf` as numbers: no value of ours
                 parsed = arr.to_pandas()

@@ -110,14 +110,18 @@ def parse_bool(s: pd.Series, labels: dict[str, bool] | None = None) -> pd.Series
 
 def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     """Money text -> Int64 units of 1/MONEY_SCALE (NA where unparseable or out of range).
-    Accepts 1234.5, -20, 1,234.50, $1,234.50, ฿1,234.50, USD 20, 20 USD, (20.00); 1.234,50 with decimal comma.
-    Spaces around the sign, symbol and code are single; thousands separators group by three."""
+    Accepts a plain number (1234.5, -20, .5, 1.2e3), 1,234.50, $1,234.50, ฿1,234.50, USD 20, 20 USD,
+    (20.00); 1.234,50 with decimal comma. Spaces around the sign, symbol and code are single;
+    thousands separators group by three."""
     if len(s) == 0:
         return pd.Series(pd.array([], dtype="Int64"), index=s.index)
     t = s.str.strip()
     short = ~too_long(t)
     paren = t.str.startswith("(") & t.str.endswith(")")
     inner = t.where(~paren, t.str.slice(1, -1).str.strip())
+    # a plain number (1234.5, -20, .5, 1e3: what Arrow's decimal reader also accepts) needs no more
+    plain = t.str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
+    inner = inner.where(~plain)
     parts = _fullmatch(inner.where(short), _MONEY)
     num = parts["num"]
     if decimal_comma:
@@ -130,7 +134,10 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     well &= ~(paren.to_numpy(dtype=bool) & (parts["s1"].notna() | parts["s2"].notna()).to_numpy())
     value = pd.to_numeric(num.where(well), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     negative = paren.to_numpy(dtype=bool) | (parts["s1"] == "-").to_numpy() | (parts["s2"] == "-").to_numpy()
-    units = np.rint(np.where(negative, -value, value) * MONEY_SCALE)
+    value = np.where(negative, -value, value)
+    if plain.any():
+        value[plain] = pd.to_numeric(t[plain], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    units = np.rint(value * MONEY_SCALE)
     units[~(np.abs(units) <= MAX_MONEY * MONEY_SCALE)] = np.nan  # out of range (or NaN) -> unparseable
     return pd.Series(units, index=s.index).astype("Int64")
 
@@ -232,13 +239,19 @@ _US_PER_YEAR = 31_556_952_000_000  # a mean Gregorian year
 
 
 def _years(us: np.ndarray) -> tuple[int, ...]:
-    """The years (UTC) of the known instants, each with its neighbours: a superset, found with one
-    division and a count (no calendar conversion of every value)."""
-    known = us[us != NAT]
-    if not len(known):
+    """The years (UTC) of the known instants, each with its neighbours: a superset. The years
+    between the first and the last when they are few (one pass for each end), else a count."""
+    known = us != NAT
+    if not known.any():
         return ()
-    approx = np.clip(known // _US_PER_YEAR + 1970, 1, 9999)
-    present = np.flatnonzero(np.bincount(approx - 1, minlength=9999)) + 1
+    lo = int(np.min(us, where=known, initial=np.iinfo("int64").max))
+    hi = int(us.max())
+    first, last = (max(1, min(9999, v // _US_PER_YEAR + 1970)) for v in (lo, hi))
+    if last - first <= 60:
+        present = np.arange(first, last + 1)
+    else:  # a far sentinel (9999-12-31) among recent dates: count the years actually present
+        approx = np.clip(us[known] // _US_PER_YEAR + 1970, 1, 9999)
+        present = np.flatnonzero(np.bincount(approx - 1, minlength=9999)) + 1
     around = np.unique(np.clip(np.concatenate([present - 1, present, present + 1]), 1, 9999))
     return tuple(int(y) for y in around)
 
@@ -462,6 +475,22 @@ def from_buddhist_era(text: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- Arrow's fast path
+
+
+def fast_money_units(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Money Arrow parsed as decimal128(18, 4) -> (int64 units of 1/MONEY_SCALE, valid mask): the
+    decimal's own integer (value x 10,000), read from its buffer; out of range is not valid."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    words = np.frombuffer(arr.buffers()[1], dtype="<i8")[2 * arr.offset : 2 * (arr.offset + len(arr))]
+    low, high = words[0::2], words[1::2]
+    units = low.copy()
+    valid = ~pc.is_null(arr).to_numpy(zero_copy_only=False)
+    fits = (high == np.where(low < 0, -1, 0))  # the 128-bit integer fits in 64 bits
+    valid &= fits & (np.abs(units) <= MAX_MONEY * MONEY_SCALE)
+    return units, valid
 
 
 def fast_naive_to_utc(values: pd.Series, tz: str) -> pd.Series:
