@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cs_metrics.init import propose, render_yaml
+from cs_metrics.init import propose, render_yaml, summary
 from test_init_tools import EXPORTS, RATES, answer, metric, near, printed, proposed
 
 TOOLS = sorted(p.name for p in EXPORTS.iterdir() if p.is_dir())
@@ -168,9 +168,11 @@ def test_a_ticket_export_of_an_unknown_tool_is_told_from_customers_by_its_values
         "Id,Organization,Created at,Status,Priority\n"
         "101,Acme,2026-10-01 09:00,Open,High\n102,Acme,2026-10-02 10:00,Closed,Low\n103,Globex,2026-10-03 11:00,Pending,Normal\n"
     )
-    [p] = propose(tmp_path)
+    proposals = propose(tmp_path)
+    [p] = proposals
     assert p.table == "tickets"
     assert (p.columns["ticket_id"], p.columns["customer_id"]) == ("Id", "Organization")
+    assert summary(proposals).splitlines()[0] == "export.csv  no known tool -> tickets (medium confidence)"
 
 
 # --------------------------------------------------------------------------- several tools in one folder
