@@ -69,7 +69,9 @@ class FileConfig(_Model):
     exclude_status: list[str] | None = None  # None: the table's default (see DEFAULT_EXCLUDED)
     survey_labels: dict[str, str] = Field(default_factory=dict)
     currency: str | None = None
-    customer_key: Literal["id", "alias", "name", "email", "domain"] = "id"  # what customer_id holds in this file
+    customer_key: Literal["id", "alias", "name", "email", "domain"] = "id"  # what customer_id holds (customers: referred_by)
+    customer_group: str | None = None  # customer_id holds a JSON object of groups (Amplitude's `groups`): this group's name
+    aliases: list[str] = Field(default_factory=list)  # customers: headers of other tools' ids for the customer
     snapshot: bool | None = None  # subscriptions: one row per subscription at today's state (auto: with a status column)
     exported_on: str | None = None  # the day a snapshot export was taken (default: the file's modification day)
 
@@ -395,6 +397,7 @@ class Config(_Model):
     period: str | None = None
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
     active_events: list[str] = Field(default_factory=list)  # events that make a user active; empty = all
+    personal_email_domains: list[str] = Field(default_factory=list)  # added to the built-in gmail.com, qq.com ...
     currency: CurrencyConfig = Field(default_factory=CurrencyConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
@@ -428,6 +431,10 @@ class Config(_Model):
                 raise ValueError(f"sources.{name}: unknown table; tables are {', '.join(TABLES)}")
             known = TABLES[name].names
             for where, fc in [("", src)] + [(f".files.{i}", f) for i, f in enumerate(src.files)]:
+                if fc.aliases and name != "customers":
+                    raise ValueError(f"sources.{name}{where}.aliases: only the customers table has alias columns")
+                if (fc.customer_key != "id" or fc.customer_group) and "customer_id" not in known:
+                    raise ValueError(f"sources.{name}{where}.customer_key: the {name} table names no customer")
                 for key in ("columns", "fixed", "values"):
                     for canonical in getattr(fc, key):
                         if canonical not in known and not TABLES[name].open_columns:

@@ -78,6 +78,8 @@ TABLES: dict[str, Table] = {
             ("created_at", "date"),
             ("churned_at", "date"),
             ("referred_by", "id"),
+            ("email", "text"),  # the customer's own e-mail (billing contact): a key, and a domain key
+            ("domain", "text"),  # its domain, website or an e-mail at it (`https://www.acme.com/` -> acme.com): a key
             open_columns=True,
         ),
         _t(
@@ -142,7 +144,7 @@ TABLES: dict[str, Table] = {
         _t(
             "tickets",
             Column("ticket_id", "id", True, True),
-            ("customer_id", "id", True),
+            ("customer_id", "id"),  # empty = anonymous: counted by tickets and fcr, by no per-customer metric
             ("created_at", "datetime", True),
             ("first_response_at", "datetime"),
             ("resolved_at", "datetime"),
@@ -156,7 +158,7 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "events",
-            ("customer_id", "id", True),
+            ("customer_id", "id"),  # empty = anonymous user: counted by dau-mau and sessions, by no per-customer metric
             ("user_id", "id", True),
             ("occurred_at", "datetime", True),
             ("event", "text"),

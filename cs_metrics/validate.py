@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import DataError
@@ -82,20 +80,6 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
 
 
 def _unknown_customers(ds: Dataset) -> list[str]:
-    """A reference to an unknown customer_id is a warning, not a rejection."""
-    if "customers" not in ds.reports:
-        return []
-    known = set(ds.table("customers")["customer_id"])
-    out = []
-    for name in ds.reports:
-        if name == "customers":
-            continue
-        frame = ds.table(name)
-        if "customer_id" not in frame:
-            continue
-        ids = frame["customer_id"].dropna()
-        unknown = ids[~ids.isin(known)]
-        if len(unknown):
-            examples = ", ".join(unknown.unique()[:3])
-            out.append(f"{Path(ds.reports[name].path).name}: {len(unknown):,} rows reference a customer_id not in customers.csv (e.g. {examples})")
-    return out
+    """A reference that names no customer (an unknown customer_id, a name or e-mail no customer has) is
+    a warning, not a rejection: the ones the run's join found (sources.keys), as every command warns."""
+    return [w for name in ds.reports for w in ds.references.get(name, [])]

@@ -94,3 +94,31 @@ def test_events_from_the_cache_keep_only_the_period_in_memory(tmp_path):
     # May: 9 events on 9 different days by users 0, 1, 2 -> 9 user-days / 31 days; MAU 3
     assert runs[1]["details"]["mau"] == 3 and runs[1]["value"] == pytest.approx(9 / 31 / 3 * 100)
     assert runs[1]["coverage"][0]["start"] == "2024-04-10" and runs[1]["coverage"][0]["end"] == "2024-06-18"
+
+
+def test_events_read_in_batches_are_counted_like_a_whole_read(tmp_path):
+    # dau-mau reads events in batches keeping only May; validate reads the whole file: the same rows
+    # are rejected with the same lines, and a value Arrow refuses (T3's time) sends that column to the
+    # text path in both.
+    lines = [
+        "customer_id,user_id,occurred_at,event,duration_seconds",
+        "C1,U1,2024-05-02 10:00,login,5",
+        "C1,,2024-05-03 10:00,login,5",  # 3: empty user_id
+        "C1,U2,yesterday,login,5",  # 4: bad occurred_at
+        "C1,U2,2024-04-03 10:00,login,nan",  # 5: bad duration
+        "C2,U3,2024-05-04 10:00,login",  # 6: wrong number of cells
+        "C2,U3,2024-06-04 10:00,search,7",
+    ]
+    (tmp_path / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "cs.yaml").write_text(f"data: .\ncache:\n  path: {tmp_path / 'cache'}\n  min_bytes: 0\n", encoding="utf-8")
+    metric = cli("dau-mau", "--config", tmp_path / "cs.yaml", "-p", "2024-05", "-f", "json")
+    again = cli("dau-mau", "--config", tmp_path / "cs.yaml", "-p", "2024-05", "-f", "json")
+    whole = cli("validate", "--config", tmp_path / "cs.yaml", "-f", "json", "--no-cache")
+    expected = (
+        "events.csv: 6 read, 2 used, 4 rejected (empty user_id: 1 (line 3); bad occurred_at (expected a datetime like "
+        "2024-05-31T14:03:00): 1 (line 4); bad duration_seconds (expected a number): 1 (line 5); wrong number of cells: 1 (line 6))"
+    )
+    assert expected in metric.stderr and expected in again.stderr
+    row = next(r for r in json.loads(whole.stdout)["rows"] if r["table"] == "events")
+    assert (row["read"], row["used"], row["rejected"]) == (6, 2, 4)
+    assert json.loads(metric.stdout)["details"]["mau"] == 1 == json.loads(again.stdout)["details"]["mau"]

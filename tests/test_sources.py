@@ -170,7 +170,7 @@ def test_a_parquet_file(tmp_path):
 
     table = pa.table(
         {
-            "ticket_id": ["T1", "T2"],
+            "ticket_id": ["T1", None],
             "customer_id": ["C1", None],
             "created_at": pa.array([datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc), datetime(2024, 5, 2, 10, 30, tzinfo=timezone.utc)], type=pa.timestamp("us", "UTC")),
             "contacts": pa.array([1, 3], type=pa.int64()),
@@ -181,7 +181,7 @@ def test_a_parquet_file(tmp_path):
     frame, rep = read_table(cfg(tmp_path, {"tickets": {"path": "tickets.parquet"}}, timezone="Asia/Bangkok"), "tickets")
     assert frame["created_at"].tolist() == [pd.Timestamp("2024-05-01 09:00")]  # an instant: stays UTC
     assert frame["contacts"].tolist() == [1] and frame["reopened"].tolist() == [False]
-    assert rep.rejected == {"empty customer_id": 1} and rep.rejected_lines == {"empty customer_id": [3]}
+    assert rep.rejected == {"empty ticket_id": 1} and rep.rejected_lines == {"empty ticket_id": [3]}
 
 
 def test_a_file_with_a_tables_name_but_not_its_columns_is_not_read_as_it(tmp_path):

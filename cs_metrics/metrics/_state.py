@@ -107,7 +107,7 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
         keep = (t != NAT) & (t >= lo) & (t < hi)
         if cfg.active_events and "event" in ev:
             keep &= ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
-        return pd.Index(ev.loc[keep, "customer_id"].unique())
+        return pd.Index(ev.loc[keep, "customer_id"].dropna().unique())  # an anonymous event is no customer's
     inv = frames["invoices"]
     inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)
     return pd.Index(inv.loc[inside, "customer_id"].unique())

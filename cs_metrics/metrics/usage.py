@@ -408,7 +408,9 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     ev = frames["events"]
     lo, hi = _bounds(period, cfg)
     t = _micros(ev)
-    inside = (t >= lo) & (t < hi)
+    in_period = (t >= lo) & (t < hi)
+    anonymous = in_period & ev["customer_id"].isna().to_numpy(dtype=bool)  # no customer to count them for
+    inside = in_period & ~anonymous
     active = active_mask(ev, cfg)[inside]  # one entry = an event in P, as are the arrays below
     customers, customer_ids = _codes(ev["customer_id"], inside)
     customer_ids = pd.Index(customer_ids.to_pandas())
@@ -460,8 +462,14 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     formula = f"{n_using} using customers / {n_active} active customers x 100 = {fmt_num(value, 2)} %"
     return MetricResult(
         "usage", period, value, "percent", details, rows=rows, warnings=warnings, definition=definition,
-        formula=formula, filtered={"events": {"outside the period": int((~inside).sum())}},
+        formula=formula, filtered={"events": {"outside the period": int((~in_period).sum()), **_anonymous(anonymous)}},
     )  # fmt: skip
+
+
+def _anonymous(rows: np.ndarray) -> dict[str, int]:
+    """Events of the period without a customer, when there are any: per-customer figures leave them out."""
+    n = int(rows.sum())
+    return {"anonymous (no customer)": n} if n else {}
 
 
 def _adoption(customers: np.ndarray, n_c: int, events: np.ndarray, event_names: pa.Array) -> list[dict]:

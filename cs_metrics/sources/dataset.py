@@ -7,6 +7,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import DataError
+from cs_metrics.sources import keys
 from cs_metrics.sources.table import TableReport, read_header, read_table, resolve_columns
 
 
@@ -23,6 +24,8 @@ class Dataset:
         self.not_read: dict[str, str] = {}  # table -> why a file of its name is not read as it
         self._spans: dict = {}
         self._windows: dict[str, tuple | None] = {}  # table -> the (first, last) days a run needs of it; None: all
+        self.references: dict[str, list[str]] = {}  # table -> warnings about its customer references
+        self.customer_keys = None  # (customers frame, its keys): see sources.keys
 
     def exists(self, name: str, column: str | None = None) -> bool:
         """Whether the table has a file to read (and, given a column, has that column: only the header
@@ -73,6 +76,7 @@ class Dataset:
         return self._headers[key]
 
     def table(self, name: str, required=(), optional=()) -> pd.DataFrame:
+        optional = (*optional, *keys.always_read(self.cfg, name))  # the customer references, joined alike everywhere
         req, opt = self._asked.get(name, (set(), set()))
         new_req, new_opt = set(required) - req, set(optional) - opt - req
         frame = self._frames.get(name)
@@ -90,6 +94,7 @@ class Dataset:
                 return frame
         req, opt = req | set(required), (opt | set(optional)) - req - set(required)
         frame, report = read_table(self.cfg, name, sorted(req), sorted(opt), window=self._window_us(name))
+        frame = keys.canonical(self, name, frame, report)  # customer references -> canonical customer_id
         self._asked[name] = (req, opt)
         self._frames[name] = frame
         self.reports[name] = report

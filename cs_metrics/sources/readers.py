@@ -263,3 +263,48 @@ def physical_lines(path: Path, fc, ncols: int, need_valid: int, need_invalid: in
             if len(valid) > need_valid and len(invalid) >= need_invalid:
                 break
     return valid, invalid
+
+
+def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, newlines: bool, counted: list):
+    """read_records in batches (pyarrow.csv.open_csv): yields the Arrow table of each batch; every
+    record with the wrong number of cells appends to `counted` (read ahead: count it at the end).
+    Memory follows the batch, not the file."""
+    names = [f"c{i}" for i in range(ncols)]
+
+    def on_invalid(row) -> str:
+        counted.append(1)
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding=arrow_encoding(fc.encoding), use_threads=True, column_names=names, skip_rows=1, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=fc.delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[i] for i in positions],
+                column_types={names[i]: types.get(i, pa.string()) for i in positions},
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            yield pa.Table.from_batches([batch])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
+        FAILED_READS["count"] += 1
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        conversion = _conversion_column(first)
+        if conversion is not None and conversion in types:
+            raise ConversionFailed(conversion) from None
+        raise _NotStreamable(first) from None
+
+
+class _NotStreamable(Exception):
+    """A file the batch reader could not go through (a huge record, a broken encoding ...): the
+    whole-file reader reads it, or says exactly why it cannot."""

@@ -305,15 +305,34 @@ def read_table(cfg: Config, name: str, required=(), optional=(), window=None) ->
 
     files = cfg.files_of(name)
     caching = all(p.is_file() for p, _ in files) and cache.usable(cfg, files)
+    if len(files) > 1:
+        window = None  # the rows of several files are joined to customers file by file: keep them all
     if caching:
         hit = cache.load(cfg, name, files, window)
         if hit is not None and all(c in hit[0].columns or c == "mrr" for c in required):
             return hit[0], _report_from(hit[1])
         table = TABLES[name]  # an entry holds every column the files have, so any command can use it
         optional = [*optional, *table.names, *(c for _, fc in files for c in fc.columns)]
-    frame, report = _read_table(cfg, name, required, optional)
     from cs_metrics.coverage import MAIN_COLUMN, main_span
+    from cs_metrics.sources import stream
 
+    if window is not None and stream.streamable(name, files):  # batch by batch: memory follows the window
+        sink = cache.Writer(cfg, name, files) if caching else None
+        frame = None
+        try:
+            frame, report = stream.read(cfg, TABLES[name], *files[0], required, optional, window, sink)
+        except readers._NotStreamable:  # a record larger than a batch, say: the whole-file reader copes
+            frame = None
+        finally:
+            if sink is not None and frame is None:
+                sink.abort()
+        if frame is not None:
+            if sink is not None:
+                info = asdict(report)
+                info["time_column"] = "occurred_at"
+                sink.close(info)
+            return frame, report
+    frame, report = _read_table(cfg, name, required, optional)
     report.span = main_span(name, frame, cfg)
     if caching:
         info = asdict(report)
