@@ -44,8 +44,11 @@ def _report(config: Path) -> dict:
 
 
 def _same(a, b) -> bool:
+    # Each converted amount is rounded to 1/10,000 of a dollar: Stripe writes an annual plan's price
+    # for the year, which is converted before it is divided by 12, where the sample holds the month's
+    # MRR. Sums of money may therefore differ in the fourth decimal, never in the cents.
     if isinstance(a, float) or isinstance(b, float):
-        return b == pytest.approx(a, rel=1e-9, abs=1e-6)  # amounts converted per row: at most float noise apart
+        return b == pytest.approx(a, rel=1e-7, abs=0.005)
     return a == b
 
 
@@ -60,5 +63,8 @@ def test_init_on_the_sample_exports_gives_the_sample_numbers(tmp_path):
         for key, value in a["details"].items():
             if name == "tickets" and key == "median_first_response_hours":
                 assert b["details"][key] is None  # not in a Zendesk export
+                continue
+            if name == "sessions" and key == "inferred_sessions":
+                assert (value, b["details"][key]) == (False, True)  # Mixpanel keeps no session id: cut by the 30-minute gap
                 continue
             assert _same(value, b["details"][key]), (name, key, value, b["details"][key])
