@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from cs_metrics.init import propose, render_yaml, summary
-from test_init_tools import EXPORTS, RATES, answer, metric, near, printed, proposed
+from test_init_tools import EXPORTS, RATES, RUNNER, answer, app, metric, near, printed, proposed
 
 TOOLS = sorted(p.name for p in EXPORTS.iterdir() if p.is_dir())
 
@@ -227,6 +227,10 @@ def test_two_customer_masters_are_a_todo_and_master_picks_the_other(tmp_path):
     assert "--master salesforce/report1796025600000.csv" in line
     n = int(re.search(r"line (\d+)", line).group(1))
     assert "the customer master" in text.splitlines()[n - 1]
+    result = RUNNER.invoke(app, ["init", "--from", str(folder), "--master", "salesforce/report1796025600000.csv", "-o", "-"])
+    assert result.exit_code == 0 and 'path: "salesforce/report1796025600000.csv"' in result.stdout
+    result = RUNNER.invoke(app, ["init", "--from", str(folder), "--master", "stripe/invoices.csv", "-o", "-"])
+    assert result.exit_code == 2 and "not a customer export" in result.stderr
     other = propose(folder, master="salesforce/report1796025600000.csv")
     raw = yaml.safe_load(render_yaml(other, str(folder)))
     assert raw["sources"]["customers"]["path"] == "salesforce/report1796025600000.csv"
