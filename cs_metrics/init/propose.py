@@ -248,7 +248,6 @@ def _guess(p: FileProposal, sample: Sample) -> None:
     score, _, table, columns = ranking[0]
     p.table, p.score, p.columns = table, score, columns
     p.confidence = "medium" if score >= 0.75 and not missing_required(table, columns) else "low"
-    p.ranking = ranking  # type: ignore[attr-defined]
     guess_keys(p, sample)
 
 
