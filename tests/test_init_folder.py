@@ -270,3 +270,19 @@ def test_every_proposal_is_yaml_before_and_after_uncommenting_each_todo_line(tmp
     for m in re.finditer(r"^#   \d+\. lines? (\d+)(?:-(\d+))?:", text, re.M):
         first = int(m.group(1))
         assert text.splitlines()[first - 1].strip(), m.group(0)
+
+
+# --------------------------------------------------------------------------- the vendor registry
+
+
+def test_every_known_export_has_a_fixture_recognised_as_it():
+    """A tool is one entry in cs_metrics/vendors and one fixture folder: each entry's fixture is found."""
+    from cs_metrics.contract import TABLES
+    from cs_metrics.vendors import exports
+
+    recognised = {(p.tool, p.export) for d in EXPORTS.iterdir() if d.is_dir() for p in propose(d)}
+    for export in exports():
+        assert (export.tool, export.export) in recognised, export.name
+        assert export.table in TABLES
+        unknown = [c for c in export.columns if c not in TABLES[export.table].names and not TABLES[export.table].open_columns]
+        assert not unknown or set(unknown) <= {"paused_at"}, (export.name, unknown)  # paused_at: with the billing contract
