@@ -41,8 +41,9 @@ def _has_default(model: type[BaseModel], key: str) -> bool:
 CUSTOMER_KEYS = ("id", "alias", "name", "email", "domain")
 FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
 # Statuses left out by default (a row of one of them is filtered, and counted): drafts and voided
-# invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired).
-DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired")}
+# invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired) or have not
+# started (Recurly's and Chargebee's future).
+DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired", "future")}
 _MERGED = ("columns", "fixed", "values", "survey_labels")  # a file's entries add to its source's
 
 
@@ -116,10 +117,10 @@ class FileConfig(_Model):
     def _file_tz(cls, v: str | None) -> str | None:
         return v if v is None else _zone(v)
 
-    @field_validator("exported_on")
+    @field_validator("exported_on", mode="before")
     @classmethod
-    def _day(cls, v: str | None) -> str | None:
-        if v is not None:
+    def _day(cls, v: Any) -> str | None:
+        if v is not None:  # YAML reads an unquoted 2026-11-30 as a date
             from cs_metrics.period import parse_date
 
             parse_date(str(v))
@@ -198,6 +199,10 @@ class CurrencyConfig(_Model):
     @classmethod
     def _upper(cls, v: str | None) -> str | None:
         return v.upper() if v else v
+
+
+class MrrConfig(_Model):
+    discounts: bool = True  # a row's discount_amount / discount_percent reduces its MRR; false = list price
 
 
 class ChurnConfig(_Model):
@@ -335,6 +340,7 @@ class ConcentrationConfig(_Model):
 
 
 class MetricsConfig(_Model):
+    mrr: MrrConfig = Field(default_factory=MrrConfig)
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     nps: NpsConfig = Field(default_factory=NpsConfig)
     csat: CsatConfig = Field(default_factory=CsatConfig)
@@ -396,6 +402,9 @@ class Config(_Model):
     timezone: str = "UTC"
     period: str | None = None
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
+    # Where MRR comes from: subscription rows, or invoice lines spread over their service periods
+    # (auto: subscriptions when the table is there, else invoice_lines).
+    revenue_source: Literal["auto", "subscriptions", "invoice_lines"] = "auto"
     active_events: list[str] = Field(default_factory=list)  # events that make a user active; empty = all
     personal_email_domains: list[str] = Field(default_factory=list)  # added to the built-in gmail.com, qq.com ...
     currency: CurrencyConfig = Field(default_factory=CurrencyConfig)

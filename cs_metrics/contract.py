@@ -96,12 +96,14 @@ TABLES: dict[str, Table] = {
             ("plan", "text"),
             ("is_trial", "bool"),
             ("term_ends_at", "date"),
-            ("quantity", "int"),  # seats: MRR = amount x quantity
-            ("trial_ends_at", "date"),  # a trial inside the row: no MRR before this day
-            ("status", "text"),  # rows of an excluded status (never billed) are filtered, and counted
+            ("quantity", "int"),  # seats: MRR = amount x quantity (empty = 1); not applied to an mrr column
+            ("trial_ends_at", "date"),  # a trial inside the row: no MRR before this day (the loader splits the row)
+            # rows of an excluded status (never billed) are filtered, and counted; a status column makes a snapshot
+            ("status", "text"),
             ("canceled_at", "date"),  # the day the customer asked to leave (ended_at: the first day without service)
-            ("discount_amount", "money"),  # amount off per interval
-            ("discount_percent", "number"),  # percent off
+            ("paused_at", "date"),  # billing paused: no MRR from this day (it ends the row when before ended_at)
+            ("discount_amount", "money"),  # amount off per interval, the row's currency (metrics.mrr.discounts)
+            ("discount_percent", "number"),  # percent off, 0..100 (metrics.mrr.discounts)
             one_of=(("mrr",), ("amount", "interval")),
         ),
         _t(
@@ -115,8 +117,8 @@ TABLES: dict[str, Table] = {
             ("quantity", "int"),
             ("currency", "text"),
             ("status", "text"),
-            ("paid", "bool"),  # a paid flag (true/false) where the export has no payment day
-            ("amount_refunded", "money"),  # netted from the amount (revenue = amount - refunded)
+            ("paid", "bool"),  # a paid flag (true/false): no payment day, so DSO and health payments need paid_at
+            ("amount_refunded", "money"),  # netted from the amount at load (revenue = amount - refunded), 0..amount
         ),
         _t(
             "invoice_lines",
@@ -125,7 +127,7 @@ TABLES: dict[str, Table] = {
             ("customer_id", "id", True),
             ("period_start", "date", True),  # the service period [period_start, period_end) the line pays for
             ("period_end", "date", True),
-            ("amount", "money", True),  # negative for a credit (an unused-time proration)
+            ("amount", "money", True),  # the line's total (not per unit); negative for a credit (unused time)
             ("quantity", "int"),
             ("currency", "text"),
             ("proration", "bool"),

@@ -146,10 +146,11 @@ class _Block:
 
 
 def _bridge(sh: _Sheet, frames, periods: list[Period], cfg: Config) -> list[_Block]:
+    from cs_metrics.metrics._state import mrr_rows
     from cs_metrics.metrics.finance import quick_ratio
     from cs_metrics.metrics.revenue import mrr, mrr_bridge
 
-    subs = frames["subscriptions"]
+    subs = mrr_rows(frames, cfg)  # the rows MRR comes from (revenue_source)
     for j, name in enumerate(BRIDGE_HEADER, 1):
         sh.text(1, j, name, bold=True)
     row, blocks, last_closing = 2, [], None
@@ -226,9 +227,10 @@ R = {name: j for j, name in enumerate(RETENTION_HEADER, 1)}
 def _retention(sh: _Sheet, frames, blocks: list[_Block], cfg: Config) -> None:
     from cs_metrics.metrics._window import trailing
     from cs_metrics.metrics.retention import churn
+    from cs_metrics.metrics._state import mrr_rows
     from cs_metrics.metrics.revenue import cohort_units, grr, ndr, starting_cohort_mrr
 
-    subs = frames["subscriptions"]
+    subs = mrr_rows(frames, cfg)  # the rows MRR comes from (revenue_source)
     for j, name in enumerate(RETENTION_HEADER, 1):
         sh.text(1, j, name, bold=True)
     row = 2

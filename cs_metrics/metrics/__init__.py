@@ -70,12 +70,31 @@ class MetricSpec:
 
 
 _SUBS_MRR = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial"))
+_LINES_MRR = Input("invoice_lines", ("customer_id", "period_start", "period_end", "amount"))
+
+
+def lines_route(cfg, exists) -> bool:
+    """Whether MRR comes from invoice lines: revenue_source says so, or (auto) there are no subscriptions but lines."""
+    chosen = cfg.revenue_source
+    return chosen == "invoice_lines" or (chosen == "auto" and not exists("subscriptions") and exists("invoice_lines"))
+
+
+def mrr_inputs(cfg, exists, plan: bool = False, if_present: bool = False) -> list[Input]:
+    """What MRR is made of, by the config's revenue_source: subscription rows or invoice lines (with `plan`
+    required when the metric needs each row's plan)."""
+    base = _LINES_MRR if lines_route(cfg, exists) else _SUBS_MRR
+    required = base.required + (("plan",) if plan else ())
+    return [Input(base.table, required, base.optional, if_present=if_present)]
 
 
 _SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",))
 _SUBS_TERMS = Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "term_ends_at"))
 _INVOICES = Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "due_at", "quantity"))
-_ROWS = Option("--rows", "rows", False, "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status).")
+_ROWS = Option(
+    "--rows", "rows", False,
+    "List the per-customer rows behind the number (customer, opening and closing MRR, movement or status; canceled_at and "
+    "ended_at when the subscriptions have canceled_at).",
+)  # fmt: skip
 _WINDOW = Option(
     "--window", "window", None,
     "Trailing window: 12m measures from the snapshot 12 months before the period's end to its end (any 1m..120m).",
@@ -99,10 +118,10 @@ def activity(exists, events: Input) -> Input:
     return dataclasses.replace(_DAILY, if_present=events.if_present)
 
 
-def active_inputs(cfg, exists=None) -> list[Input]:
+def active_inputs(cfg, exists) -> list[Input]:
     """What `active customers in P` reads, by the config's `active_customer`."""
     return {
-        "paying": [_SUBS_MRR],
+        "paying": mrr_inputs(cfg, exists),
         "events": [activity(exists, Input("events", ("customer_id", "occurred_at"), ("event",)))],
         "invoiced": [Input("invoices", ("customer_id", "issued_at", "amount"))],
     }[cfg.active_customer]
@@ -110,15 +129,15 @@ def active_inputs(cfg, exists=None) -> list[Input]:
 
 def _arpu_inputs(cfg, exists) -> list[Input]:
     basis = cfg.metrics.arpu.basis
-    if basis == "mrr" or (basis == "auto" and exists("subscriptions")):
-        return [_SUBS_MRR]
-    return [_INVOICES, Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True)]
+    if basis == "mrr" or (basis == "auto" and (exists("subscriptions") or lines_route(cfg, exists))):
+        return mrr_inputs(cfg, exists)
+    return [_INVOICES, *mrr_inputs(cfg, exists, if_present=True)]
 
 
 def _clv_inputs(cfg, exists) -> list[Input]:
     opt = cfg.metrics.clv
     if opt.method == "subscription" or (opt.method == "auto" and not exists("invoices")):
-        return [_SUBS_MRR]
+        return mrr_inputs(cfg, exists)
     churn_source = [] if opt.lifespan_months else _churn_inputs(cfg, exists)
     return [_INVOICES, *churn_source]
 
@@ -130,15 +149,15 @@ def _crc_inputs(cfg, exists) -> list[Input]:
 
 def _conversion_inputs(cfg, exists) -> list[Input]:
     kind = cfg.metrics.conversion.kind
-    if kind == "trial" or (kind == "auto" and exists("subscriptions", "is_trial")):
-        return [Input("subscriptions", ("customer_id", "started_at", "mrr", "is_trial"), ("ended_at",))]
+    if kind == "trial" or (kind == "auto" and (exists("subscriptions", "is_trial") or exists("subscriptions", "trial_ends_at"))):
+        return [Input("subscriptions", ("customer_id", "started_at", "mrr"), ("ended_at", "is_trial", "trial_ends_at"))]
     return [Input("leads", ("lead_id", "created_at"), ("converted_at", "customer_id", "source"))]
 
 
 def _churn_inputs(cfg, exists) -> list[Input]:
     source = cfg.metrics.churn.source
-    if source == "subscriptions" or (source == "auto" and exists("subscriptions")):
-        return [_SUBS_MRR]
+    if source == "subscriptions" or (source == "auto" and (exists("subscriptions") or lines_route(cfg, exists))):
+        return mrr_inputs(cfg, exists)
     return [Input("customers", ("customer_id", "churned_at"), ("created_at",))]
 
 
@@ -151,7 +170,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "money",
             "Closing MRR, ARR and the MRR movements (new, expansion, contraction, churn, reactivation).",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(
                 _ROWS,
                 Option("--matrix", "matrix", False, "List the customer x month MRR matrix: one row per customer, one column per month end (opening first)."),
@@ -253,11 +272,11 @@ REGISTRY: dict[str, MetricSpec] = {
             "Customer health scores 0-100 from usage, surveys, support, payments and MRR trend: customers and MRR per class; --rows lists them worst first, with the reasons.",
             True,
             lambda cfg, exists: [
-                _SUBS_MRR,
+                *mrr_inputs(cfg, exists),
                 activity(exists, Input("events", ("customer_id", "user_id", "occurred_at"), ("event",), if_present=True)),
                 Input("surveys", ("responded_at", "survey", "score"), ("customer_id",), if_present=True),
                 Input("tickets", ("customer_id", "created_at"), ("resolved_at", "category"), if_present=True),
-                Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at"), if_present=True),
+                Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at", "paid"), if_present=True),
                 Input("customers", ("customer_id",), ("name",), if_present=True),
             ],
             options=(
@@ -286,7 +305,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Net dollar (revenue) retention: closing MRR of the customers paying at the start / their opening MRR x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             aliases=("nrr",),
             options=(_ROWS, _WINDOW),
         ),
@@ -296,7 +315,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Gross revenue retention: starting customers' MRR kept, capped at each one's opening MRR, / their opening MRR x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(_WINDOW,),
         ),
         MetricSpec(
@@ -305,7 +324,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Gross MRR churn: churn + contraction of the starting customers / their opening MRR x 100 (net in the details).",
             False,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "revenue-growth",
@@ -313,7 +332,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Existing-customer revenue growth: (closing - opening MRR of the starting customers) / opening x 100.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "renewal-rate",
@@ -321,7 +340,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Renewal rate: subscription terms ending in the period whose customer is still paying on the due day (+ grace days).",
             True,
-            lambda cfg, exists: [_SUBS_TERMS],
+            lambda cfg, exists: [_SUBS_TERMS, *(mrr_inputs(cfg, exists) if lines_route(cfg, exists) else [])],
         ),
         MetricSpec(
             "quick-ratio",
@@ -329,7 +348,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "ratio",
             "Quick ratio: MRR gained (new + reactivation + expansion) / MRR lost (contraction + churn) in the period.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
         ),
         MetricSpec(
             "concentration",
@@ -337,7 +356,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Revenue concentration: share of closing MRR held by the top 10 customers and the top decile, and the HHI.",
             False,
-            lambda cfg, exists: [_SUBS_MRR, Input("customers", ("customer_id",), ("name",), if_present=True)],
+            lambda cfg, exists: [*mrr_inputs(cfg, exists), Input("customers", ("customer_id",), ("name",), if_present=True)],
             options=(Option("--rows", "rows", False, "List the top customers with their rank, MRR, share and cumulative share."),),
         ),
         MetricSpec(
@@ -346,7 +365,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "count",
             "Plan migration: from-plan x to-plan matrix of customers and MRR between the opening and closing snapshots.",
             None,
-            lambda cfg, exists: [Input("subscriptions", ("customer_id", "started_at", "mrr", "plan"), ("ended_at", "is_trial"))],
+            lambda cfg, exists: mrr_inputs(cfg, exists, plan=True),
             options=(_listing("the from-plan x to-plan cells with their customers and MRR"),),
         ),
         MetricSpec(
@@ -371,7 +390,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "days",
             "Days sales outstanding: receivables at the end / credit sales of the period x days.",
             False,
-            lambda cfg, exists: [Input("invoices", ("customer_id", "issued_at", "amount", "paid_at"))],
+            lambda cfg, exists: [Input("invoices", ("customer_id", "issued_at", "amount"), ("paid_at", "paid"))],
         ),
         MetricSpec(
             "repeat-purchase",
@@ -405,7 +424,7 @@ REGISTRY: dict[str, MetricSpec] = {
             True,
             lambda cfg, exists: [
                 Input("customers", ("customer_id",), ("created_at", "referred_by", "name")),
-                Input("subscriptions", _SUBS_MRR.required, _SUBS_MRR.optional, if_present=True),
+                *mrr_inputs(cfg, exists, if_present=True),
             ],
             options=(_listing("the top referrers with the customers they referred"),),
         ),
@@ -415,7 +434,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Retention cohorts by month of first payment: share of customers (or MRR) still paying k months later.",
             True,
-            lambda cfg, exists: [_SUBS_MRR],
+            mrr_inputs,
             options=(
                 Option("--kind", "kind", "logo", "logo: share of the cohort's customers paying; revenue: cohort MRR vs month 0.", ("logo", "revenue")),
                 Option("--months", "months", 12, "How many monthly cohorts, ending with the period (1..1200)."),

@@ -1,12 +1,17 @@
-"""Customer state from subscriptions: MRR per customer at snapshot dates.
+"""Customer state: MRR per customer at snapshot dates, from subscriptions or from invoice lines.
 
-A subscription row is active on day d when started_at <= d < ended_at (empty ended_at = still
-running). MRR_c(d) is the sum of a customer's non-trial active rows; paying on d when > 0.
-All MRR here is int64 in load.MRR_SCALE units, so every sum is exact.
+The config's `revenue_source` picks the rows MRR is made of (`mrr_rows`): non-trial subscription rows
+with MRR > 0, or invoice lines, each spread over its service period (MRR may be negative for a
+credit line). Either way a row is a span [started_at, ended_at) with a monthly `mrr`, active on day
+d when started_at <= d < ended_at (empty ended_at = still running). MRR_c(d) is the sum of a
+customer's active rows, never below 0; a sum within the cent rounding of the customer's active
+invoice lines (their `tolerance`) is 0, so a prorated credit cancels the charge it refunds. Paying
+on d when MRR_c(d) > 0. All MRR here is int64 in load.MRR_SCALE units, so every sum is exact.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import numpy as np
@@ -31,6 +36,32 @@ def paying_rows(subs: pd.DataFrame) -> pd.DataFrame:
     return subs.loc[keep]
 
 
+def revenue_source(frames: dict[str, pd.DataFrame], cfg) -> str:
+    """Where MRR comes from: the config's `revenue_source`; auto = subscriptions when the metric was given
+    them, else invoice lines."""
+    chosen = cfg.revenue_source
+    if chosen == "auto":
+        return "subscriptions" if "subscriptions" in frames or "invoice_lines" not in frames else "invoice_lines"
+    return chosen
+
+
+def mrr_rows(frames: dict[str, pd.DataFrame], cfg) -> pd.DataFrame:
+    """The spans MRR is made of, by the config's revenue_source: paying subscription rows (see
+    paying_rows), or invoice lines with a service period that pay for at least one day (columns renamed
+    started_at / ended_at; `mrr` negative for a credit; `tolerance` for the sums)."""
+    if revenue_source(frames, cfg) == "subscriptions":
+        return paying_rows(frames["subscriptions"])
+    lines = frames["invoice_lines"]
+    keep = (lines["mrr"] != 0) & (lines["period_end"] > lines["period_start"])
+    return lines.loc[keep].rename(columns={"period_start": "started_at", "period_end": "ended_at"})
+
+
+def as_mrr_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A subscriptions table -> its paying rows; rows from mrr_rows pass unchanged (invoice lines carry a
+    tolerance column, paying subscription rows stay what they are)."""
+    return frame if "tolerance" in frame else paying_rows(frame)
+
+
 def _spans(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     start = rows["started_at"].to_numpy(dtype="datetime64[D]")
     if "ended_at" in rows:
@@ -48,12 +79,24 @@ def mrr_grid(rows: pd.DataFrame, days: list[date]) -> tuple[pd.Index, np.ndarray
     codes, customers = pd.factorize(rows["customer_id"], sort=True)
     start, end = _spans(rows)
     mrr = rows["mrr"].to_numpy(dtype="int64")
+    tolerance = rows["tolerance"].to_numpy(dtype="int64") if "tolerance" in rows else None
     grid = np.zeros((len(customers), len(days)), dtype="int64")
     for j, d in enumerate(days):
-        # one row = a subscription period active at the end of day d
+        # one row = a subscription period (or an invoice line) active at the end of day d
         active = (start <= as_day(d)) & (end > as_day(d))
         grid[:, j] = _exact_sum(codes[active], mrr[active], len(customers))
+        if tolerance is not None:
+            grid[:, j] = settle(grid[:, j], _exact_sum(codes[active], tolerance[active], len(customers)))
     return pd.Index(customers, name="customer_id"), grid
+
+
+def settle(mrr: np.ndarray, tolerance: np.ndarray | None = None) -> np.ndarray:
+    """Customer MRR from the sum of its active rows: never below 0, and 0 within the rounding of
+    cent-billed lines (a credit for unused time against the charge it refunds)."""
+    out = np.maximum(mrr, 0)
+    if tolerance is not None:
+        out = np.where(mrr <= tolerance, 0, out)
+    return out
 
 
 def _exact_sum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -65,12 +108,14 @@ def _exact_sum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def first_paid_day(rows: pd.DataFrame, customers: pd.Index) -> np.ndarray:
     """Each customer's first paid day (datetime64[D]), aligned to `customers`."""
+    rows = rows.loc[rows["mrr"] > 0]  # credit lines make nobody paying
     first = rows.groupby("customer_id", sort=False)["started_at"].min()
     return first.reindex(customers).to_numpy(dtype="datetime64[D]")
 
 
 def paid_within(rows: pd.DataFrame, start: date, end: date) -> pd.Index:
-    """Customers paying on at least one day of [start, end]."""
+    """Customers paying on at least one day of [start, end] (with a row of positive MRR active then)."""
+    rows = rows.loc[rows["mrr"] > 0]
     s, e = _spans(rows)
     overlap = (s <= as_day(end)) & (e > as_day(start))
     return pd.Index(rows.loc[overlap, "customer_id"].unique())
@@ -92,7 +137,7 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     how = cfg.active_customer
     if how == "paying":
-        return paid_within(paying_rows(frames["subscriptions"]), period.start, period.end)
+        return paid_within(mrr_rows(frames, cfg), period.start, period.end)
     if how == "events" and "events" not in frames:  # the daily activity a warehouse aggregated
         daily = frames["daily_activity"]
         days = daily["day"]
@@ -111,3 +156,105 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
     inv = frames["invoices"]
     inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)
     return pd.Index(inv.loc[inside, "customer_id"].unique())
+
+
+# --------------------------------------------------------------------------- where the MRR comes from
+
+
+def snapshot_day(frames: dict[str, pd.DataFrame]) -> date | None:
+    """The day the subscriptions export was taken when it is a snapshot (the earliest, for several files), else None."""
+    subs = frames.get("subscriptions")
+    if subs is None or "snapshot_on" not in subs or not subs["snapshot_on"].notna().any():
+        return None
+    return subs["snapshot_on"].min().date()
+
+
+def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
+    """The rows MRR comes from and how a row's MRR is made, for --explain."""
+    if revenue_source(frames, cfg) == "invoice_lines":
+        return (
+            " MRR from invoice lines (revenue_source): each line's amount / months of its service period "
+            "[period_start, period_end) on every day of it (whole months from the start, the days left against "
+            "the month the line ends with), credit lines included; a customer's MRR is never below 0."
+        )
+    if cfg.metrics.mrr.discounts:
+        counted = "less its discount (metrics.mrr.discounts: true)"
+    else:
+        counted = "at list price, discounts not counted (metrics.mrr.discounts: false)"
+    words = (
+        f" MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
+        "a row (before trial_ends_at) carries none."
+    )
+    day = snapshot_day(frames)
+    if day is not None:
+        words += (
+            f" Limitation: the subscriptions export is a snapshot taken on {day} (one row per subscription at that "
+            "day's seats and price), so a day before it is computed at that day's prices and a past upgrade, "
+            "downgrade or discount change is invisible; invoice lines (revenue_source: invoice_lines) give history."
+        )
+    return words
+
+
+def snapshot_warning(frames: dict[str, pd.DataFrame], cfg, first_day: date) -> str | None:
+    """The warning for a result from a snapshot export that looks at a day before the export was taken."""
+    day = snapshot_day(frames)
+    if day is None or revenue_source(frames, cfg) != "subscriptions" or first_day >= day:
+        return None
+    return (
+        f"the subscriptions export is a snapshot taken on {day}: days before it (here from {first_day}) are computed "
+        "at that day's seats and prices, so past upgrades and downgrades do not show; for history map the invoice "
+        "line items and set revenue_source: invoice_lines (or snapshot: false if each price change is a row of its own)"
+    )
+
+
+def mrr_based(func=None, *, first_day=None):
+    """Decorate a metric computed from MRR: --explain says which rows the MRR comes from, and a result
+    from a snapshot export that looks at a day before the export was taken carries the warning.
+    `first_day(result, cfg)` is the earliest day the metric looks at (default: its opening snapshot)."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(frames, period, cfg, *args, **kwargs):
+            result = f(frames, period, cfg, *args, **kwargs)
+            if "subscriptions" not in frames and "invoice_lines" not in frames:
+                return result  # not computed from MRR (churn from customers.csv, ARPU from invoices alone)
+            result.definition += source_words(frames, cfg)
+            warning = snapshot_warning(frames, cfg, first_day(result, cfg) if first_day else result.period.opening)
+            if warning and not any(warning in w for w in result.warnings):  # once, also beside a metric it reuses
+                result.warnings.append(warning)
+            return result
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
+
+
+def with_customer_dates(listing: list[dict], subs: pd.DataFrame, closing: date) -> None:
+    """Add to each listed customer (a dict with customer_id) its canceled_at and ended_at, in place,
+    when the subscriptions carry canceled_at (the export tells when customers asked to leave)."""
+    if "canceled_at" not in subs:
+        return
+    dates = customer_dates(subs, pd.Index([r["customer_id"] for r in listing]), closing)
+    for name, days in dates.items():
+        for r, day in zip(listing, days):  # one per listed customer: the listing is already the output
+            r[name] = day
+
+
+def customer_dates(subs: pd.DataFrame, customers: pd.Index, closing: date) -> dict[str, list]:
+    """Per customer (aligned to `customers`), from its subscription rows that started by `closing`:
+    canceled_at = the latest day it asked to leave (empty: never), ended_at = the latest first day
+    without service (empty while one of those rows still runs). ISO text or None."""
+    started = subs["started_at"] <= pd.Timestamp(closing)
+    rows = subs.loc[started.to_numpy(dtype=bool, na_value=False)]
+    out: dict[str, list] = {}
+    for col in ("canceled_at", "ended_at"):
+        if col not in rows:
+            continue
+        days = rows[col]
+        latest = days.groupby(rows["customer_id"]).max()
+        if col == "ended_at":  # a row still running: no end
+            running = days.isna().groupby(rows["customer_id"]).any()
+            latest = latest.where(~running.reindex(latest.index, fill_value=False))
+        text = latest.reindex(customers).dt.strftime("%Y-%m-%d")
+        out[col] = text.astype(object).where(text.notna(), None).tolist()
+    return out

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import mrr_grid, paying_rows
+from cs_metrics.metrics._state import mrr_grid, mrr_rows
 from cs_metrics.period import Period
 
 THRESHOLDS = tuple(range(10, 100, 10))  # "poor if score < t" for t = 10, 20, ... 90
@@ -74,17 +74,17 @@ def decile_rows(score: np.ndarray, churned: np.ndarray, average: float | None, c
     return rows
 
 
-def churned_by(frames: dict[str, pd.DataFrame], customers: pd.Index, end: date) -> np.ndarray:
+def churned_by(frames: dict[str, pd.DataFrame], customers: pd.Index, end: date, cfg: Config) -> np.ndarray:
     """Which of `customers` are not paying at the end of `end` (aligned to `customers`)."""
-    ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [end])
+    ids, grid = mrr_grid(mrr_rows(frames, cfg), [end])
     return ~customers.isin(ids[grid[:, 0] > 0])
 
 
-def churn_days(frames: dict[str, pd.DataFrame], customers: pd.Index, after: date, end: date) -> np.ndarray:
+def churn_days(frames: dict[str, pd.DataFrame], customers: pd.Index, after: date, end: date, cfg: Config) -> np.ndarray:
     """For each of `customers` (paying at the end of `after`, not at the end of `end`), the first day
     d in (after, end] at whose end it is not paying: the day it churned (datetime64[D])."""
     days = [after + timedelta(days=i) for i in range(1, (end - after).days + 1)]
-    subs = paying_rows(frames["subscriptions"])
+    subs = mrr_rows(frames, cfg)
     subs = subs.loc[subs["customer_id"].isin(customers)]  # only the churners' rows
     ids, grid = mrr_grid(subs, days)
     positions = ids.get_indexer(customers)
@@ -100,7 +100,7 @@ def lead_times(frames, period: Period, cfg: Config, scored, churners: pd.Index, 
     the end of the period; each is a full scoring of every paying customer (`score_at(day)`)."""
     if len(churners) == 0:
         return np.empty(0)
-    gone = churn_days(frames, churners, scored, period.end)
+    gone = churn_days(frames, churners, scored, period.end, cfg)
     first_poor = np.full(len(churners), np.datetime64("NaT"), dtype="datetime64[D]")
     day = scored
     while day < period.end:  # one scoring per week of the horizon
@@ -123,7 +123,7 @@ def horizon_rows(frames, period: Period, cfg: Config, score_at) -> tuple[list[di
         day = period.end - timedelta(days=h)
         s = score_at(day)
         has_class = pd.notna(s.klass)
-        churned = churned_by(frames, s.customers, period.end)[has_class]
+        churned = churned_by(frames, s.customers, period.end, cfg)[has_class]
         n, lost = int(has_class.sum()), int(churned.sum())
         average = safe_ratio(lost, n, scale=100)[0]
         poor = (s.klass[has_class] == "poor").astype(bool)

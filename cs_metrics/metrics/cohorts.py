@@ -11,7 +11,7 @@ difference arrays (no cross join, no mask per month); all MRR stays int64 in loa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import first_paid_day, paying_rows, to_money
+from cs_metrics.metrics._state import first_paid_day, mrr_based, mrr_rows, settle, to_money
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
@@ -75,11 +75,14 @@ def _month_end_grid(rows: pd.DataFrame, codes: np.ndarray, n_customers: int, fir
     from_col = np.clip(month_number(start) - first, 0, n_months)
     to_col = np.clip(month_number(end) - first, 0, n_months)
     counts = (codes >= 0) & (from_col < to_col)
-    mrr = rows["mrr"].to_numpy(dtype="int64")[counts]
-    diff = np.zeros((n_customers, n_months + 1), dtype="int64")
-    np.add.at(diff, (codes[counts], from_col[counts]), mrr)
-    np.add.at(diff, (codes[counts], to_col[counts]), -mrr)
-    return np.cumsum(diff, axis=1)[:, :n_months]
+    grids = []
+    for col in ("mrr", "tolerance") if "tolerance" in rows else ("mrr",):  # invoice lines carry a tolerance
+        values = rows[col].to_numpy(dtype="int64")[counts]
+        diff = np.zeros((n_customers, n_months + 1), dtype="int64")
+        np.add.at(diff, (codes[counts], from_col[counts]), values)
+        np.add.at(diff, (codes[counts], to_col[counts]), -values)
+        grids.append(np.cumsum(diff, axis=1)[:, :n_months])
+    return settle(*grids)
 
 
 def _by_cohort(cohort: np.ndarray, grid: np.ndarray, n_cohorts: int) -> np.ndarray:
@@ -101,6 +104,15 @@ def _relative(by_month: np.ndarray, n_cols: int) -> np.ndarray:
 # --------------------------------------------------------------------------- the metric
 
 
+def _first_month_end(result: MetricResult, cfg: Config) -> date:
+    """The earliest day the matrix looks at: the end of its oldest cohort's month."""
+    year, month = (int(x) for x in result.details["first_cohort"].split("-"))
+    if (year, month) == (9999, 12):
+        return date(9999, 12, 31)
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+@mrr_based(first_day=_first_month_end)
 def cohorts(
     frames: dict[str, pd.DataFrame], period: Period, cfg: Config, kind: str = "logo", months: int = 12
 ) -> MetricResult:
@@ -132,7 +144,7 @@ def cohorts(
     n_cols = max(last_month - first_cohort + 1, 1)  # m0 .. m(n_cols-1): the oldest cohort's months
 
     # one row = a non-trial subscription row with MRR > 0 (what makes a customer paying)
-    rows = paying_rows(frames["subscriptions"])
+    rows = mrr_rows(frames, cfg)
     codes, customers = pd.factorize(rows["customer_id"])  # integer customer codes, once; NA -> -1
     # one customer = its first paid day and cohort month (grouped on the integer codes, not the id strings)
     first_paid = first_paid_day(rows.assign(customer_id=codes), pd.RangeIndex(len(customers)))

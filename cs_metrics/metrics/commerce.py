@@ -14,7 +14,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import active_customers, first_paid_day, mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._state import active_customers, first_paid_day, mrr_based, mrr_grid, mrr_rows, to_money
 from cs_metrics.metrics.retention import churn
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -69,6 +69,7 @@ def _currency(cfg: Config) -> dict:
 # --------------------------------------------------------------------------- CLV
 
 
+@mrr_based
 def clv(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Customer lifetime value, money.
 
@@ -91,7 +92,7 @@ def clv(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     life = _lifespan(frames, period, cfg)
     if method == "purchases":
         return _clv_purchases(frames["invoices"], period, cfg, life)
-    return _clv_subscription(frames["subscriptions"], period, cfg, life)
+    return _clv_subscription(mrr_rows(frames, cfg), period, cfg, life)
 
 
 def _lifespan(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> dict:
@@ -102,7 +103,7 @@ def _lifespan(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> d
     if configured:
         out["lifespan_months"] = float(configured)
         return out
-    if "subscriptions" not in frames and "customers" not in frames:
+    if "subscriptions" not in frames and "invoice_lines" not in frames and "customers" not in frames:
         out["why"] = (
             "CLV is undefined: no subscriptions nor customers.csv to measure churn "
             "(or set metrics.clv.lifespan_months)"
@@ -196,9 +197,9 @@ def _clv_purchases(inv: pd.DataFrame, period: Period, cfg: Config, life: dict) -
     )  # fmt: skip
 
 
-def _clv_subscription(subs: pd.DataFrame, period: Period, cfg: Config, life: dict) -> MetricResult:
+def _clv_subscription(rows: pd.DataFrame, period: Period, cfg: Config, life: dict) -> MetricResult:
+    """`rows` = mrr_rows(frames, cfg): one row = a paying subscription period, or an invoice line."""
     margin = cfg.metrics.clv.gross_margin
-    rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
     _, grid = mrr_grid(rows, [period.closing])
     closing_mrr = int(grid[:, 0].sum())
     paying = int((grid[:, 0] > 0).sum())
@@ -323,7 +324,9 @@ def dso(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     Receivables = positive invoices issued on or before `end` and not paid on or before `end`
     (paid_at empty or after `end`); credit notes (negative amounts) do not reduce them. Credit
     sales = positive invoices issued in P. Days of P count both ends.
-    Undefined with no credit sales in P, or when invoices have no paid_at column."""
+    Undefined with no credit sales in P, or when invoices have no paid_at column (a true/false `paid`
+    column says whether an invoice was paid, not when: it cannot date a receivable). An invoice
+    marked paid without a paid_at is counted as owed, with a warning."""
     inv = frames["invoices"]
     units, positive = _amounts(inv)
     days = period.days
@@ -338,7 +341,15 @@ def dso(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     warnings = [why] if why else []
     if "paid_at" not in inv:
         value = None
-        warnings = ["DSO is undefined: invoices have no paid_at column (map it: sources.invoices.columns.paid_at)"]
+        flag = " (their paid column says whether, not when)" if "paid" in inv else ""
+        warnings = [
+            f"DSO is undefined: invoices have no payment day{flag}; map the paid-at date: sources.invoices.columns.paid_at"
+        ]
+    elif "paid" in inv:
+        dayless = int((open_at_end & inv["paid"].to_numpy(dtype=bool) & inv["paid_at"].isna().to_numpy()).sum())
+        if dayless:
+            owed = f"counted as owed at the end of {period.end}"
+            warnings.append(f"{dayless} invoice(s) marked paid have no paid_at: {owed}")
     details = {
         "receivables": _money(receivables),
         "credit_sales": _money(credit_sales),
@@ -465,10 +476,11 @@ def return_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
 def conversion(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Conversion rate, percent: converted / cohort x 100.
 
-    config `metrics.conversion.kind`: `auto` (default: trial when subscriptions are given, else
-    leads), `trial` or `leads`.
-    trial: cohort = trial rows (is_trial) whose ended_at falls in P, one per row; converted = the
-    same customer has a non-trial row with mrr > 0 whose started_at lies between the trial's
+    config `metrics.conversion.kind`: `auto` (default: trial when subscriptions with is_trial or
+    trial_ends_at are given, else leads), `trial` or `leads`.
+    trial: cohort = trial rows (is_trial, or the trial part of a row with trial_ends_at: the loader
+    splits such a row) whose ended_at falls in P, one per row; converted = the same customer has a
+    non-trial row with mrr > 0 and at least one paid day whose started_at lies between the trial's
     started_at and its ended_at + `grace_days` (default 14), both ends included.
     leads: cohort = leads created in P; converted = converted_at set, and within `window_days` of
     created_at when configured.
@@ -481,7 +493,9 @@ def conversion(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> 
 
 
 def _trial_conversion(subs: pd.DataFrame, period: Period, grace_days: int) -> MetricResult:
-    trial = subs["is_trial"].to_numpy(dtype=bool, na_value=False)
+    trial = np.zeros(len(subs), dtype=bool)
+    if "is_trial" in subs:
+        trial = subs["is_trial"].to_numpy(dtype=bool, na_value=False)
     ended = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index, dtype="datetime64[us]")
     ending = trial & _between(ended, period.start, period.end)
     # one row = a trial that ended in P
@@ -490,7 +504,9 @@ def _trial_conversion(subs: pd.DataFrame, period: Period, grace_days: int) -> Me
          "trial_start": subs.loc[ending, "started_at"].to_numpy(), "trial_end": ended[ending].to_numpy()}
     )  # fmt: skip
     paid = ~trial & (subs["mrr"] > 0).to_numpy(dtype=bool, na_value=False)
-    # one row = a paid (non-trial, mrr > 0) subscription row
+    # a paid span that never began (a trial cancelled at its end) does not convert
+    paid &= (ended.isna() | (ended > subs["started_at"])).to_numpy(dtype=bool)
+    # one row = a paid (non-trial, mrr > 0, at least one day) subscription row
     paid_rows = pd.DataFrame(
         {"customer_id": subs.loc[paid, "customer_id"].to_numpy(), "paid_start": subs.loc[paid, "started_at"].to_numpy()}
     )
@@ -501,9 +517,9 @@ def _trial_conversion(subs: pd.DataFrame, period: Period, grace_days: int) -> Me
     value, interval, warnings = rate(k, n, what="trial conversion", population="trials")
     details = {"kind": "trial", "trials": n, "converted": k, "grace_days": grace_days, **interval}
     definition = (
-        f"Trial conversion = trials (trial subscription rows ending in the period, one per row) whose customer started a "
-        f"paid non-trial row (mrr > 0) between the trial's start and {grace_days} day(s) after its end, both included "
-        "/ trials x 100."
+        f"Trial conversion = trials (trial subscription rows, or the trial inside a row before its trial_ends_at, ending "
+        f"in the period, one per row) whose customer started a paid non-trial row (mrr > 0, at least one paid day) "
+        f"between the trial's start and {grace_days} day(s) after its end, both included / trials x 100."
     )
     formula = f"{k} converted / {n} trials ended in the period x 100 = {fmt_num(value, 2)} %"
     return MetricResult(
@@ -552,7 +568,8 @@ def referrals(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
     names, referred_customers = new customers of P they referred), most referrals first, then by id.
     Undefined with no new customer in P, or when customers.csv has no referred_by column."""
     customers = frames["customers"]
-    signup = _signup_days(customers, frames.get("subscriptions"))
+    paying = mrr_rows(frames, cfg) if "subscriptions" in frames or "invoice_lines" in frames else None
+    signup = _signup_days(customers, paying)
     new = _between(signup, period.start, period.end)  # one row = a customer who signed up in P
     has_column = "referred_by" in customers
     if has_column:
@@ -571,7 +588,7 @@ def referrals(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
     rows = _top_referrers(customers, referred) if has_column else []
     referrers = len(_referrer_counts(customers, referred)) if has_column else 0
     details = {"new_customers": n, "referred_customers": k, "referrers": referrers, **interval}
-    fallback = " (else the first paid day)" if "subscriptions" in frames else ""
+    fallback = " (else the first paid day)" if "subscriptions" in frames or "invoice_lines" in frames else ""
     definition = (
         f"Referral rate = new customers (created_at{fallback} in the period) with referred_by set / new customers x 100; "
         f"rows: the top {TOP_REFERRERS} referrers by new customers referred in the period."
@@ -585,15 +602,15 @@ def referrals(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
     )  # fmt: skip
 
 
-def _signup_days(customers: pd.DataFrame, subs: pd.DataFrame | None) -> pd.Series:
-    """Each customer's signup day: created_at, else the first paid day when subscriptions are given."""
+def _signup_days(customers: pd.DataFrame, rows: pd.DataFrame | None) -> pd.Series:
+    """Each customer's signup day: created_at, else the first paid day when the rows MRR comes from are given."""
     if "created_at" in customers:
         created = customers["created_at"]
     else:
         created = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[us]")
-    if subs is None:
+    if rows is None:
         return created
-    first_paid = first_paid_day(paying_rows(subs), pd.Index(customers["customer_id"]))
+    first_paid = first_paid_day(rows, pd.Index(customers["customer_id"]))
     return created.where(created.notna(), pd.Series(first_paid, index=customers.index).astype(created.dtype))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, safe_ratio
-from cs_metrics.metrics._state import _spans, as_day, money_array, mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._state import _spans, as_day, money_array, mrr_based, mrr_grid, mrr_rows, settle, to_money
 from cs_metrics.metrics.revenue import mrr_bridge
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -21,13 +21,14 @@ PLAN_MISSING = "(no plan)"  # a paying row whose plan cell is empty
 # --------------------------------------------------------------------------- quick ratio
 
 
+@mrr_based
 def quick_ratio(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """SaaS quick ratio, unit ratio: (new + reactivation + expansion MRR) / (contraction + churn MRR),
     the movements of the MRR bridge summed over the steps of P exactly as `mrr` reports them.
     Above 1, P gained more recurring revenue than it lost; 4 is the usual mark of efficient growth.
     Details: gained_mrr, lost_mrr and each movement. No config keys. Undefined when nothing was
     lost (contraction + churn = 0), growth or not."""
-    b = mrr_bridge(frames["subscriptions"], period)  # MRR units, summed over the steps of P
+    b = mrr_bridge(mrr_rows(frames, cfg), period)  # MRR units, summed over the steps of P
     gained = b["new"] + b["reactivation"] + b["expansion"]
     lost = b["contraction"] + b["churn"]
     what = f"the quick ratio (no MRR was lost in {period.start}..{period.end}: contraction + churn = 0)"
@@ -62,6 +63,7 @@ def quick_ratio(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
 # --------------------------------------------------------------------------- revenue concentration
 
 
+@mrr_based
 def concentration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False) -> MetricResult:
     """Revenue concentration at the closing snapshot, percent: the share of closing MRR held by the
     top N paying customers (config `metrics.concentration.top`, default 10).
@@ -76,7 +78,7 @@ def concentration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, 
     rank (tied customers share the better rank), MRR, share and cumulative share, and name when
     customers.csv has one. Undefined when no customer pays at the closing snapshot."""
     top = cfg.metrics.concentration.top
-    paying = paying_rows(frames["subscriptions"])  # one row = a non-trial subscription period with MRR > 0
+    paying = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line
     customers, grid = mrr_grid(paying, [period.closing])
     held = grid[:, 0] > 0  # one grid row = a customer; held = paying at the closing snapshot
     ids, mrr = customers[held], grid[held, 0]
@@ -150,7 +152,8 @@ def _top_rows(frames, ids: np.ndarray, ranked: np.ndarray, total: int, k: int) -
 
 def plans_at(rows: pd.DataFrame, day) -> pd.DataFrame:
     """Each customer paying at the end of `day`: its MRR (units) and its plan, the plan of its
-    largest active row (ties: the row started last, then the plan name first in order)."""
+    largest active row (ties: the row started last, then the plan name first in order). Invoice lines
+    settle as in mrr_grid (credits count in the sum; within the cent rounding it is 0)."""
     start, end = _spans(rows)
     active = (start <= as_day(day)) & (end > as_day(day))
     # one row = a paying subscription row active at the end of `day`
@@ -160,18 +163,24 @@ def plans_at(rows: pd.DataFrame, day) -> pd.DataFrame:
             "mrr": rows["mrr"].to_numpy(dtype="int64")[active],
             "started_at": rows["started_at"].to_numpy()[active],
             "plan": rows["plan"].astype(object).where(rows["plan"].notna(), PLAN_MISSING).to_numpy()[active],
+            "tolerance": rows["tolerance"].to_numpy(dtype="int64")[active] if "tolerance" in rows else 0,
         }
     )
     ordered = live.sort_values(["customer_id", "mrr", "started_at", "plan"], ascending=[True, False, False, True], kind="stable")
     plan = ordered.drop_duplicates("customer_id").set_index("customer_id")["plan"]
-    return pd.DataFrame({"mrr": live.groupby("customer_id")["mrr"].sum(), "plan": plan})
+    sums = live.groupby("customer_id")[["mrr", "tolerance"]].sum()
+    mrr = pd.Series(settle(sums["mrr"].to_numpy(dtype="int64"), sums["tolerance"].to_numpy(dtype="int64")), index=sums.index)
+    out = pd.DataFrame({"mrr": mrr, "plan": plan})
+    return out.loc[out["mrr"] > 0]
 
 
+@mrr_based
 def plan_migration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Plan migration, a from-plan x to-plan matrix between the opening and closing snapshots; value:
     the customers paying at both whose plan changed (count).
 
-    A customer's plan at a snapshot is the `plan` of its largest non-trial subscription row active then
+    A customer's plan at a snapshot is the `plan` of its largest non-trial subscription row (or invoice
+    line, under revenue_source: invoice_lines) active then
     (a customer with several plans at once, e.g. a base plan and an add-on, counts under the larger;
     equal MRR: the row started last, then the plan name first in alphabetical order); an empty plan
     cell is "(no plan)". From-plan "(none)": not paying at the opening (new or reactivated); to-plan
@@ -180,7 +189,7 @@ def plan_migration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config)
     alphabetical order, "(none)" last. Details: opening and closing paying customers, stayed, moved
     (with upgraded = moved to a higher MRR, downgraded = moved to a lower one), new, churned. No
     config keys. Never undefined: no customer gives 0."""
-    rows = paying_rows(frames["subscriptions"])  # one row = a non-trial subscription period with MRR > 0
+    rows = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line with its plan
     opening, closing = plans_at(rows, period.opening), plans_at(rows, period.closing)
     # one row = a customer paying at the opening or at the closing snapshot
     both = opening.merge(closing, how="outer", left_index=True, right_index=True, suffixes=("_opening", "_closing"))

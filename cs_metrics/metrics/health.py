@@ -16,7 +16,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._state import mrr_based, mrr_grid, mrr_rows, to_money
 from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
 from cs_metrics.metrics.revenue import money_array
 from cs_metrics.period import Period, days_before
@@ -109,7 +109,7 @@ def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> 
     filtered: dict[str, dict[str, int]] = {}
 
     # customers: one per customer paying at the end of `end`, with its MRR then and before the window
-    ids, grid = mrr_grid(paying_rows(frames["subscriptions"]), [window_start - ONE_DAY, end])
+    ids, grid = mrr_grid(mrr_rows(frames, cfg), [window_start - ONE_DAY, end])
     paying = grid[:, 1] > 0
     customers = pd.Index(ids[paying], name="customer_id")
     mrr_before, mrr_end = grid[paying, 0], grid[paying, 1]
@@ -273,7 +273,10 @@ def _payments_component(frames, customers, window_start, end, cfg, warnings, fil
     inv = frames["invoices"]
     missing = [c for c in ("due_at", "paid_at") if c not in inv]
     if missing:
-        warnings.append(f"{name} has no {' or '.join(missing)} column: payments has no data")
+        flag = ""
+        if "paid_at" in missing and "paid" in inv:
+            flag = " (its paid column says whether an invoice was paid, not when)"
+        warnings.append(f"{name} has no {' or '.join(missing)} column{flag}: payments has no data")
         return {}
     n = len(customers)
     due = inv["due_at"].to_numpy()
@@ -338,6 +341,14 @@ def _reasons(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- the metric
 
 
+def _lookback_start(result: MetricResult, cfg: Config) -> date:
+    """The earliest day health looks at: the day before its lookback window (and before a backtest's)."""
+    opt = cfg.metrics.health
+    backtest = opt.backtest_horizon_days if result.unit == "ratio" else 0
+    return result.period.end - timedelta(days=opt.lookback_days + backtest)
+
+
+@mrr_based(first_day=_lookback_start)
 def health(
     frames: dict[str, pd.DataFrame],
     period: Period,
@@ -507,7 +518,8 @@ def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | N
 def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, customer: str) -> MetricResult:
     i = s.customers.get_indexer([customer])[0]
     if i < 0:
-        known = any(t in frames and (frames[t]["customer_id"] == customer).any() for t in ("subscriptions", "customers"))
+        tables = ("subscriptions", "invoice_lines", "customers")
+        known = any(t in frames and (frames[t]["customer_id"] == customer).any() for t in tables)
         if known:
             raise UsageError(f"--customer {customer}: not paying at the end of {period.end}, so it has no health score")
         raise UsageError(f"--customer {customer}: no such customer in the data", "Check the id; ids are compared as text")
@@ -564,7 +576,7 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
 
     s = score_at(scored_on)
     # churned: one row = a customer paying at the scoring date and not paying at the end of the period
-    churned = bt.churned_by(frames, s.customers, period.end)
+    churned = bt.churned_by(frames, s.customers, period.end, cfg)
     has_class = pd.notna(s.klass)
     warnings = list(s.warnings)
     unscored = int((~has_class).sum())

@@ -7,12 +7,21 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import money_array, mrr_grid, paid_within, paying_rows
+from cs_metrics.metrics._state import (
+    money_array,
+    mrr_based,
+    mrr_grid,
+    mrr_rows,
+    paid_within,
+    revenue_source,
+    with_customer_dates,
+)
 from cs_metrics.metrics._window import trailing, window_label, window_words
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 
+@mrr_based
 def churn(
     frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, window: str | None = None
 ) -> MetricResult:
@@ -26,14 +35,14 @@ def churn(
     churned = members of S with churned_at in P. Undefined when S is empty.
     `rows=True` lists the customers behind the number, sorted by customer_id: each member of S with
     its status (churned/retained), plus `new_churned` customers with include_new and `new` ones
-    (paying at closing, outside S) with method net; opening and closing MRR with subscriptions,
-    churned_at without.
+    (paying at closing, outside S) with method net; opening and closing MRR with subscriptions (and
+    each customer's canceled_at and ended_at: see _state.customer_dates), churned_at without.
     `window="12m"`: measured from the snapshot 12 months before P's end to P's end (trailing-12-month
     logo churn; the result's period is that window), with `window` and `logo_retention` (members of S
     still paying at the closing snapshot / |S| x 100) in the details."""
     measured = trailing(period, window)  # P itself, or the trailing window ending with P
-    if "subscriptions" in frames:
-        result = _churn_subscriptions(frames["subscriptions"], measured, cfg, rows)
+    if "subscriptions" in frames or "invoice_lines" in frames:
+        result = _churn_subscriptions(frames, measured, cfg, rows)
     else:
         result = _churn_customers(frames["customers"], measured, rows)
     if window:
@@ -51,15 +60,19 @@ def _listing(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _churn_subscriptions(subs: pd.DataFrame, period: Period, cfg: Config, rows: bool = False) -> MetricResult:
+def _churn_subscriptions(
+    frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False
+) -> MetricResult:
     opt = cfg.metrics.churn
-    rows_ = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
+    rows_ = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line
     customers, grid = mrr_grid(rows_, [period.opening, period.closing])
     starting = pd.Index(customers[grid[:, 0] > 0])  # S: paying at the opening snapshot
     closing = pd.Index(customers[grid[:, 1] > 0])  # paying at the closing snapshot
     lost = starting.difference(closing)  # members of S not paying at closing
     new_lost = paid_within(rows_, period.start, period.end).difference(starting).difference(closing)
     listing = _churn_rows(customers, grid, lost, new_lost, opt) if rows else None
+    if listing and revenue_source(frames, cfg) == "subscriptions":
+        with_customer_dates(listing, frames["subscriptions"], period.closing)
     details: dict = {
         "method": opt.method,
         "starting_customers": len(starting),

@@ -15,12 +15,27 @@ from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import SMALL_SAMPLE, fmt_money, fmt_num, rate, safe_ratio
-from cs_metrics.metrics._state import first_paid_day, money_array, mrr_grid, paying_rows, to_money
+from cs_metrics.metrics._state import (
+    as_mrr_rows,
+    first_paid_day,
+    money_array,
+    mrr_based,
+    mrr_grid,
+    mrr_rows,
+    revenue_source,
+    settle,
+    to_money,
+    with_customer_dates,
+)
 from cs_metrics.metrics._window import trailing, window_label, window_words
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+_ROWS_WORDS = {
+    "subscriptions": "non-trial subscription rows",
+    "invoice_lines": "invoice lines (over their service periods)",
+}
 
 
 # --------------------------------------------------------------------------- MRR and its movements
@@ -35,8 +50,9 @@ class _Steps(NamedTuple):
     amounts: dict[str, np.ndarray]  # movement -> customers x steps, the amount if the step is that movement
 
 
-def _steps(subs: pd.DataFrame, period: Period) -> _Steps:
-    rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
+def _steps(rows: pd.DataFrame, period: Period) -> _Steps:
+    """`rows` = mrr_rows(frames, cfg) (or a subscriptions table): one row = a span with a monthly MRR."""
+    rows = as_mrr_rows(rows)
     snapshots = period.snapshots()
     customers, grid = mrr_grid(rows, snapshots)  # customers x snapshot dates, MRR units
     a, b = grid[:, :-1], grid[:, 1:]  # each column one step
@@ -68,14 +84,15 @@ def _bridge_totals(st: _Steps) -> dict[str, int]:
     return out
 
 
-def mrr_bridge(subs: pd.DataFrame, period: Period) -> dict[str, int]:
+def mrr_bridge(rows: pd.DataFrame, period: Period) -> dict[str, int]:
     """Opening and closing MRR and the five movements summed over the steps of P, in MRR units.
 
     For each customer and step from a (MRR at the step's start) to b (at its end):
     a=0<b new, or reactivation when the customer paid on some day on or before the step's start;
     a>0=b churn (a); both > 0: b>a expansion (b-a), b<a contraction (a-b).
-    Identity, exact: opening + new + reactivation + expansion - contraction - churn = closing."""
-    return _bridge_totals(_steps(subs, period))
+    Identity, exact: opening + new + reactivation + expansion - contraction - churn = closing.
+    `rows` = mrr_rows(frames, cfg) (or a subscriptions table)."""
+    return _bridge_totals(_steps(rows, period))
 
 
 def _mrr_rows(st: _Steps) -> list[dict]:
@@ -112,18 +129,19 @@ def _matrix_rows(st: _Steps, period: Period) -> list[dict]:
     return pd.DataFrame({"customer_id": st.customers.to_numpy()[keep], **columns}).to_dict("records")
 
 
+@mrr_based
 def mrr(
     frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, matrix: bool = False
 ) -> MetricResult:
     """Closing MRR: sum of MRR_c at the closing snapshot. Details: opening MRR, ARR (12 x closing),
     paying customers at opening and closing, and the five movements (amount, customer-steps,
     distinct customers). `rows=True` lists each customer with MRR at opening or closing or with a
-    movement. `matrix=True` lists instead the customer x month MRR matrix: one row per customer with
-    MRR at some snapshot, one column per snapshot of P (the opening, each month end, the closing),
+    movement (from subscriptions also its canceled_at and ended_at: see _state.customer_dates).
+    `matrix=True` lists instead the customer x month MRR matrix: one row per customer with MRR at some snapshot, one column per snapshot of P (the opening, each month end, the closing),
     named by its date. Never undefined: no paying customer gives 0 MRR."""
     if rows and matrix:
         raise UsageError("--rows and --matrix cannot be combined", "Pick one: --rows for movements, --matrix for MRR per month")
-    st = _steps(frames["subscriptions"], period)
+    st = _steps(mrr_rows(frames, cfg), period)
     bridge = _bridge_totals(st)
     opening, closing = to_money(bridge["opening"]), to_money(bridge["closing"])
     details: dict = {
@@ -150,24 +168,27 @@ def mrr(
         f"= {fmt_money(d['arr'])}"
     )
     definition = (
-        f"MRR on a day = sum of the monthly recurring revenue of non-trial subscription rows active that day "
+        f"MRR on a day = sum of the monthly recurring revenue of {_ROWS_WORDS[revenue_source(frames, cfg)]} active that day "
         f"(started_at <= day < ended_at). Closing MRR is taken at the end of {period.closing}, opening at the "
         f"end of {period.opening}. Movements are summed over {steps} step(s) (opening, each month end, closing), "
         f"customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
         f"up expansion, down contraction."
     )
     listing = _mrr_rows(st) if rows else _matrix_rows(st, period) if matrix else None
+    if rows and revenue_source(frames, cfg) == "subscriptions":
+        with_customer_dates(listing, frames["subscriptions"], period.closing)
     return MetricResult("mrr", period, closing, "money", details, rows=listing, definition=definition, formula=formula)
 
 
 # --------------------------------------------------------------------------- ARPU
 
 
+@mrr_based
 def arpu(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Average revenue per customer, money.
 
-    config `metrics.arpu.basis`: `mrr` (what `auto` picks when there are subscriptions): closing
-    MRR / customers paying at the closing snapshot. `revenue` (what `auto` picks without them):
+    config `metrics.arpu.basis`: `mrr` (what `auto` picks with an MRR source: subscriptions, or invoice
+    lines): closing MRR / customers paying at the closing snapshot. `revenue` (what `auto` picks without):
     invoice revenue issued in P (every invoice, credit notes netted) / average active customers in
     P, the mean of the paying counts at the opening, each month-end and the closing snapshot (P's
     snapshots); without subscriptions, the distinct customers with a positive invoice issued in P.
@@ -175,15 +196,15 @@ def arpu(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metric
     Undefined when the denominator is 0 (no paying, or no invoiced, customer)."""
     basis = cfg.metrics.arpu.basis
     if basis == "auto":
-        basis = "mrr" if "subscriptions" in frames else "revenue"
-    result = _arpu_mrr(frames, period) if basis == "mrr" else _arpu_revenue(frames, period)
+        basis = "mrr" if "subscriptions" in frames or "invoice_lines" in frames else "revenue"
+    result = _arpu_mrr(frames, period, cfg) if basis == "mrr" else _arpu_revenue(frames, period, cfg)
     if cfg.currency.base:
         result.details["currency"] = cfg.currency.base
     return result
 
 
-def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period) -> MetricResult:
-    rows = paying_rows(frames["subscriptions"])  # one row = a non-trial subscription period with MRR > 0
+def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
+    rows = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line
     _, grid = mrr_grid(rows, [period.closing])
     closing, paying = int(grid[:, 0].sum()), int((grid[:, 0] > 0).sum())
     per_customer, why = safe_ratio(closing, paying, what=f"ARPU (no customer paying at the end of {period.closing})")
@@ -197,23 +218,28 @@ def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period) -> MetricResult:
         details,
         warnings=[why] if why else [],
         definition=(
-            f"ARPU, basis mrr: MRR at the end of {period.closing} (non-trial subscription rows active that day) "
+            f"ARPU, basis mrr: MRR at the end of {period.closing} ({_ROWS_WORDS[revenue_source(frames, cfg)]} active that day) "
             f"/ customers paying that day."
         ),
         formula=f"closing MRR {fmt_money(details['closing_mrr'])} / {paying} paying customers = {fmt_money(value)}",
     )
 
 
-def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period) -> MetricResult:
+def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     inv = frames["invoices"]
     issued = inv["issued_at"]
     inside = (issued >= pd.Timestamp(period.start)) & (issued <= pd.Timestamp(period.end))
     in_p = inv.loc[inside]  # one row = an invoice or credit note issued in P
     revenue = int(in_p["amount"].sum())  # MONEY_SCALE units, credit notes netted
     details: dict = {"basis": "revenue", "invoice_revenue": round(revenue / MONEY_SCALE, 6), "invoices": len(in_p)}
-    if "subscriptions" in frames:
+    refunds = ""
+    if "amount_refunded" in in_p:  # a payments export: refunds are netted from the amounts at load
+        refunded = int(in_p["amount_refunded"].fillna(0).sum())
+        details["refunds_netted"] = round(refunded / MONEY_SCALE, 6)
+        refunds = f", refunds {fmt_money(details['refunds_netted'])} netted"
+    if "subscriptions" in frames or "invoice_lines" in frames:
         snapshots = period.snapshots()
-        _, grid = mrr_grid(paying_rows(frames["subscriptions"]), snapshots)
+        _, grid = mrr_grid(mrr_rows(frames, cfg), snapshots)
         paying = (grid > 0).sum(axis=0)  # one count per snapshot
         customer_days, n_snapshots = int(paying.sum()), len(snapshots)
         details.update(
@@ -248,10 +274,10 @@ def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period) -> MetricResu
         filtered={"invoices": {"outside the period": int((~inside).sum())}},
         definition=(
             f"ARPU, basis revenue: invoice revenue issued {period.start}..{period.end} (every invoice, credit notes "
-            f"netted) / average active customers, {whom}. Revenue per customer over the whole period."
+            f"and refunds netted) / average active customers, {whom}. Revenue per customer over the whole period."
         ),
         formula=(
-            f"revenue {fmt_money(details['invoice_revenue'])} ({len(in_p)} invoices) / average customers "
+            f"revenue {fmt_money(details['invoice_revenue'])} ({len(in_p)} invoices{refunds}) / average customers "
             f"{fmt_num(average, 2)} ({average_text}) = {fmt_money(value)}"
         ),
     )
@@ -269,9 +295,10 @@ class Cohort(NamedTuple):
     closing: np.ndarray  # int64, >= 0
 
 
-def starting_cohort_mrr(subs: pd.DataFrame, period: Period) -> Cohort:
-    """S = customers paying at the opening snapshot, each with MRR_c(opening) and MRR_c(closing)."""
-    rows = paying_rows(subs)  # one row = a non-trial subscription period with MRR > 0
+def starting_cohort_mrr(rows: pd.DataFrame, period: Period) -> Cohort:
+    """S = customers paying at the opening snapshot, each with MRR_c(opening) and MRR_c(closing);
+    `rows` = mrr_rows(frames, cfg) (or a subscriptions table)."""
+    rows = as_mrr_rows(rows)
     customers, grid = mrr_grid(rows, [period.opening, period.closing])
     in_s = grid[:, 0] > 0  # one grid row = a customer; S = paying at the opening snapshot
     return Cohort(customers[in_s], grid[in_s, 0], grid[in_s, 1])
@@ -357,6 +384,7 @@ def _cohort_formula_tail(u: dict[str, int]) -> str:
     )
 
 
+@mrr_based
 def ndr(
     frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False, window: str | None = None
 ) -> MetricResult:
@@ -369,7 +397,7 @@ def ndr(
     window). No config keys. Undefined when S is empty; a warning when S has fewer than 30 customers."""
     period = trailing(period, window)  # P itself, or the trailing window ending with P
     words = window_words(period, window)
-    cohort = starting_cohort_mrr(frames["subscriptions"], period)
+    cohort = starting_cohort_mrr(mrr_rows(frames, cfg), period)
     u = cohort_units(cohort)
     value, why = safe_ratio(u["closing"], u["opening"], scale=100, what=_undefined("NDR", period))
     grr_value, _ = safe_ratio(u["retained"], u["opening"], scale=100)
@@ -392,6 +420,8 @@ def ndr(
             }
         )
         listing = frame.to_dict("records")
+        if revenue_source(frames, cfg) == "subscriptions":
+            with_customer_dates(listing, frames["subscriptions"], period.closing)
     return MetricResult(
         "ndr",
         period,
@@ -408,6 +438,7 @@ def ndr(
     )
 
 
+@mrr_based
 def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: str | None = None) -> MetricResult:
     """Gross revenue retention, percent: sum over S of min(MRR_c(closing), MRR_c(opening)) / sum over
     S of MRR_c(opening) x 100 (S = customers paying at the opening snapshot): expansion does not
@@ -415,7 +446,7 @@ def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: st
     months before P's end (trailing-12-month GRR). No config keys. Undefined when S is empty."""
     period = trailing(period, window)  # P itself, or the trailing window ending with P
     words = window_words(period, window)
-    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
     value, why = safe_ratio(u["retained"], u["opening"], scale=100, what=_undefined("GRR", period))
     details = _cohort_details(u)
     if window:
@@ -440,12 +471,13 @@ def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: st
     )
 
 
+@mrr_based
 def revenue_churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Gross MRR churn, percent: (churn + contraction of S) / opening MRR of S x 100 = 100 - GRR,
     with S = customers paying at the opening snapshot, measured customer by customer from opening
     to closing. Details: net_mrr_churn = (churn + contraction - expansion of S) / opening x 100
     = 100 - NDR, negative when expansion outweighs the losses. No config keys. Undefined when S is empty."""
-    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
     lost = u["churn"] + u["contraction"]
     value, why = safe_ratio(lost, u["opening"], scale=100, what=_undefined("Revenue churn", period))
     net, _ = safe_ratio(lost - u["expansion"], u["opening"], scale=100)
@@ -470,11 +502,12 @@ def revenue_churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
     )
 
 
+@mrr_based
 def revenue_growth(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Existing-customer revenue growth, percent: (closing - opening MRR of S) / opening MRR of S x 100
     = NDR - 100, with S = customers paying at the opening snapshot. No config keys.
     Undefined when S is empty."""
-    u = cohort_units(starting_cohort_mrr(frames["subscriptions"], period))
+    u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
     change = u["closing"] - u["opening"]
     value, why = safe_ratio(change, u["opening"], scale=100, what=_undefined("Revenue growth", period))
     details = {**_cohort_details(u), "net_change_mrr": to_money(change)}
@@ -497,6 +530,7 @@ def revenue_growth(frames: dict[str, pd.DataFrame], period: Period, cfg: Config)
 # --------------------------------------------------------------------------- renewal rate
 
 
+@mrr_based
 def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
     """Renewal rate, percent, with its 95 % Wilson interval.
 
@@ -511,6 +545,8 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
     basis = "term_ends_at" if "term_ends_at" in subs else "ended_at"
     term_end = subs[basis] if basis in subs else pd.Series(pd.NaT, index=subs.index, dtype="datetime64[s]")
     non_trial = ~subs["is_trial"] if "is_trial" in subs else pd.Series(True, index=subs.index)
+    if "ended_at" in subs:  # a paid span that never began (a trial cancelled at its end) renews nothing
+        non_trial &= subs["ended_at"].isna() | (subs["ended_at"] > subs["started_at"])
     in_p = (term_end >= pd.Timestamp(period.start)) & (term_end <= pd.Timestamp(period.end))
     # one row = a term due in P, with the day its customer must be paying on
     is_due = non_trial & in_p
@@ -521,16 +557,20 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
             "check_day": (term_end[is_due] + pd.Timedelta(days=grace)).reset_index(drop=True),
         }
     )
-    paying = paying_rows(subs)
+    paying = mrr_rows(frames, cfg)  # the rows MRR comes from: paying subscription rows, or invoice lines
     ended = paying["ended_at"] if "ended_at" in paying else pd.Series(pd.NaT, index=paying.index, dtype="datetime64[s]")
+    tolerance = paying["tolerance"] if "tolerance" in paying else 0
     # one row = a due term paired with a paying row of the same customer
     spans = pd.DataFrame(
-        {"customer_id": paying["customer_id"], "started_at": paying["started_at"], "ended_at": ended, "mrr": paying["mrr"]}
-    )
+        {"customer_id": paying["customer_id"], "started_at": paying["started_at"], "ended_at": ended, "mrr": paying["mrr"],
+         "tolerance": tolerance}
+    )  # fmt: skip
     pairs = due.merge(spans, on="customer_id")
     day = pairs["check_day"]
     active = (pairs["started_at"] <= day) & (pairs["ended_at"].isna() | (pairs["ended_at"] > day))
-    mrr_on_check_day = pairs.loc[active].groupby("due_row")["mrr"].sum()  # one row = a due term with active paying rows
+    # one row = a due term with active rows
+    on_check_day = pairs.loc[active].groupby("due_row")[["mrr", "tolerance"]].sum()
+    mrr_on_check_day = settle(on_check_day["mrr"].to_numpy("int64"), on_check_day["tolerance"].to_numpy("int64"))
     n_due, renewed = len(due), int((mrr_on_check_day > 0).sum())
     value, interval, warnings = rate(renewed, n_due, what="renewal rate", population="renewals due")
     details = {
@@ -551,7 +591,7 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
         warnings=warnings,
         definition=(
             f"Renewal rate: due = non-trial subscription rows whose {basis} (the first day after the term) falls in "
-            f"{period.start}..{period.end}; renewed = the customer is paying (non-trial MRR > 0) at the end of "
+            f"{period.start}..{period.end}; renewed = the customer is paying (MRR > 0) at the end of "
             f"{when} (config grace_days = {grace}). Renewed / due x 100."
         ),
         formula=f"{renewed} renewed / {n_due} due x 100 = {fmt_num(value, 2)} %",

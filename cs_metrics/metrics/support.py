@@ -201,7 +201,8 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         medians[key] = _median(hours[with_event & ~negative])
 
     # per 100 active customers, when the active-customer table is in the data
-    active_table = next((t for t in (active_inputs(cfg)[0].table, "daily_activity") if t in frames), active_inputs(cfg)[0].table)
+    known = lambda table, column=None: table in frames  # noqa: E731
+    active_table = next((t for t in (active_inputs(cfg, known)[0].table, "daily_activity") if t in frames), active_inputs(cfg, known)[0].table)
     per_100 = active = None
     if active_table in frames:
         active = len(active_customers(frames, period, cfg))

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cs_metrics.config import Config, FileConfig, SourceConfig
-from cs_metrics.contract import INTERVALS, SURVEY_KINDS, TABLES, Table
+from cs_metrics.contract import SURVEY_KINDS, TABLES, Table
 from cs_metrics.errors import DataError
 from cs_metrics.sources import readers, values
 from cs_metrics.sources.values import MAX_MONEY, MONEY_SCALE, NAT
@@ -38,7 +38,12 @@ INTERVAL_ALIASES = {
     "daily": "day", "days": "day", "d": "day",
 }  # fmt: skip
 # Text columns that a table rule looks at: they can filter or reject a row, so they are always read.
-RULE_COLUMNS = {"subscriptions": ("interval", "currency"), "invoices": ("currency", "status"), "surveys": ("survey",)}
+RULE_COLUMNS = {
+    "subscriptions": ("interval", "currency", "status"),
+    "invoices": ("currency", "status"),
+    "invoice_lines": ("currency",),
+    "surveys": ("survey",),
+}
 
 _EXPECTED = {
     "date": "a date like 2024-05-31",
@@ -234,12 +239,13 @@ def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> 
 def _read(path: Path, fc: FileConfig, header: list[str], cols: list[str], positions: list[int], typed: dict):
     """Read the columns; a typed column Arrow refuses is read again as text (only that column)."""
     by_pos = dict(zip(positions, cols))
-    types = {p: typed[c] for p, c in by_pos.items() if c in typed}
+    shared = {p for p in positions if positions.count(p) > 1}  # one header mapped to two columns: read once, as text
+    types = {p: typed[c] for p, c in by_pos.items() if c in typed and p not in shared}
     if readers.file_format(path, fc) != "csv":
         types = {}  # sheets and Parquet files come as text: every value goes through the text path
     while True:
         try:
-            tbl, bad = readers.read_file(path, fc, len(header), positions, types)
+            tbl, bad = readers.read_file(path, fc, len(header), list(dict.fromkeys(positions)), types)
             break
         except readers.ConversionFailed as exc:
             types.pop(exc.position)
@@ -380,7 +386,9 @@ def _read_table(cfg: Config, name: str, required=(), optional=()) -> tuple[pd.Da
     for p in parts:
         _account(p.rows, p.report, p.path, p.fc, p.ncols, p.bad_rows)
     report = parts[0].report if len(parts) == 1 else _merged_report(name, parts)
-    return (frame if ok.all() else frame.loc[ok].reset_index(drop=True)), report
+    from cs_metrics.sources import billing
+
+    return billing.finish(name, frame if ok.all() else frame.loc[ok].reset_index(drop=True)), report
 
 
 def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key: str) -> None:
@@ -443,6 +451,19 @@ class _Rows:
     def __init__(self, n: int):
         self.code = np.zeros(n, dtype=np.int16)
         self.reasons: list[str] = [""]
+
+    def only_empty(self) -> np.ndarray:
+        """Rows rejected because a value is empty (not because one is unparseable)."""
+        empty = np.array([reason.startswith("empty ") for reason in self.reasons])
+        return empty[self.code]
+
+    def leave_out(self, mask) -> None:
+        """Filter rows, also rows already rejected (see _excluded_status)."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            if self.FILTERED not in self.reasons:
+                self.reasons.append(self.FILTERED)
+            self.code[mask] = self.reasons.index(self.FILTERED)
 
     def reject(self, mask, reason: str) -> None:
         mask = np.asarray(mask, dtype=bool) & (self.code == 0)
@@ -612,10 +633,12 @@ def _excluded_status(frame: pd.DataFrame, rows: _Rows, table: Table, fc: FileCon
     if "status" not in frame or not excluded_statuses:
         return
     status = frame["status"].str.strip().str.lower()
-    excluded = status.isin(excluded_statuses).to_numpy() & rows.ok
+    # a value that is empty because of the status (a Recurly `future` subscription has no start yet) does
+    # not make the row rejected; a value present but unparseable still does
+    excluded = status.isin(excluded_statuses).to_numpy() & (rows.ok | rows.only_empty())
     for label, n in status[excluded].value_counts().items():
         report.filter(f"status {label}", n)
-    rows.reject(excluded, _Rows.FILTERED)
+    rows.leave_out(excluded)
 
 
 def _convert(units: pd.Series, rates: np.ndarray | None, rows: _Rows, col: str, base: str | None) -> np.ndarray:
@@ -631,16 +654,16 @@ def _convert(units: pd.Series, rates: np.ndarray | None, rows: _Rows, col: str, 
 def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src: FileConfig, cfg: Config, path: Path, report) -> set:
     """Rules beyond column types: excluded statuses, subscription dates and MRR, currencies, survey
     kinds and scales. Returns the currencies of the file's usable rows."""
+    from cs_metrics.sources import billing
+
     _excluded_status(frame, rows, table, src, report)
     currencies: set = set()
     if table.name == "subscriptions":
-        currencies = _subscription_rules(frame, rows, src, cfg, path)
+        currencies = billing.subscription_rules(frame, rows, src, cfg, path)
     elif table.name == "invoices":
-        rates, currencies = _currency_rates(frame, cfg, src, path, rows)
-        amount = frame["amount"]
-        frame["amount"] = pd.array(_convert(amount, rates, rows, "amount", cfg.currency.base), dtype="Int64")
-        frame.loc[amount.isna().to_numpy(), "amount"] = pd.NA
-        _drop(frame, "currency")
+        currencies = billing.invoice_rules(frame, rows, src, cfg, path)
+    elif table.name == "invoice_lines":
+        currencies = billing.invoice_line_rules(frame, rows, src, cfg, path)
     elif table.name == "surveys":
         labels = {k.strip().lower(): v for k, v in src.survey_labels.items()}
         kind = _map_distinct(frame["survey"].str.strip().str.lower(), labels)
@@ -653,37 +676,6 @@ def _table_rules(frame: pd.DataFrame, rows: _Rows, table: Table, src: FileConfig
             low, high = cfg.metrics.scale(survey)
             off = (kind == survey).to_numpy() & ~((frame["score"] >= low) & (frame["score"] <= high)).to_numpy(dtype=bool, na_value=False)
             rows.reject(off & frame["score"].notna().to_numpy(), f"score off the {survey} scale {low:g}..{high:g}")
-    return currencies
-
-
-def _subscription_rules(frame: pd.DataFrame, rows: _Rows, src, cfg: Config, path: Path) -> set:
-    if "ended_at" in frame:
-        rows.reject((frame["ended_at"] < frame["started_at"]).to_numpy(), "ends before it starts")
-        if src.end_inclusive:  # the export's end dates are last days of service: make them first days without
-            frame["ended_at"] = frame["ended_at"] + pd.Timedelta(days=1)
-    if src.end_inclusive and "term_ends_at" in frame:
-        frame["term_ends_at"] = frame["term_ends_at"] + pd.Timedelta(days=1)
-    if "is_trial" in frame:
-        frame["is_trial"] = frame["is_trial"].fillna(False).astype(bool)
-    rates, currencies = _currency_rates(frame, cfg, src, path, rows)
-    if "mrr" in frame:
-        units = _convert(frame["mrr"], rates, rows, "mrr", cfg.currency.base)
-        rows.reject(units < 0, "negative mrr")
-        frame["mrr"] = np.where(units > 0, units, 0).astype("int64") * 144
-    else:
-        interval = _map_distinct(frame["interval"].str.strip().str.lower(), INTERVAL_ALIASES)
-        rows.reject(~interval.isin(INTERVALS).to_numpy(), "unknown interval (expected day, week, month, quarter or year)")
-        count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
-        count = count.fillna(1).to_numpy(dtype="int64")
-        rows.reject(count <= 0, "interval_count below 1")
-        units = _convert(frame["amount"], rates, rows, "amount", cfg.currency.base)
-        rows.reject(units < 0, "negative mrr")
-        factor = interval.map(MRR_FACTOR).fillna(0).to_numpy(dtype="int64")
-        count = np.maximum(count, 1)
-        product = np.where(units > 0, units, 0) * factor  # at most 10^15 x 4,380: fits in int64
-        frame["mrr"] = (product // count + ((product % count) * 2 >= count)).astype("int64")  # nearest, half up
-        _drop(frame, "amount", "interval", "interval_count")
-    _drop(frame, "currency")
     return currencies
 
 

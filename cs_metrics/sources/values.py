@@ -39,17 +39,19 @@ FALSE = frozenset({"false", "no", "n", "0", "f"})
 # decimal point, optional exponent. Arrow also reads `nan` and `inf`: no value of ours, rejected on both paths.
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 INT = re.compile(r"[+-]?\d+(?:\.0+)?")
-# ISO date, optional time (hour, minute, second, fraction) after `T` or a space, optional offset.
+# ISO date, optional time (hour, minute, second, fraction) after `T` or a space, optional offset:
+# `Z`, `+07`, `+0700`, `+07:00`, or the zone word ` UTC` / ` GMT` (Recurly writes `2026-06-10 03:12:00 UTC`).
+ZONE = r"Z|[+-]\d{2}(?::?\d{2})?| ?(?:UTC|GMT)"
 ISO = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
     r"(?:[T ](?P<h>\d{2})(?::(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?)?"
-    r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?"
+    r"(?P<z>" + ZONE + r")?"
 )
 # A time of day after a date written in a custom date_format: hour and minute, optional seconds and
 # fraction, optional AM/PM, optional offset. Matched against the text after the date part only.
 TIME_SUFFIX = re.compile(
     r"[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
-    r"(?: ?(?P<ampm>[AaPp]\.?[Mm]\.?))?(?: ?(?P<z>Z|[+-]\d{2}(?::?\d{2})?))?"
+    r"(?: ?(?P<ampm>[AaPp]\.?[Mm]\.?))?(?: ?(?P<z>" + ZONE + r"))?"
 )
 _MONEY = re.compile(
     r"(?P<s1>[-+])?(?:[A-Z]{3} ?)?(?P<sym>[$€£¥฿₩₹])? ?(?P<s2>[-+])?(?P<num>[0-9][0-9., ]*[0-9]|[0-9])(?: ?[A-Z]{3})?"
@@ -84,7 +86,12 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
     if decimal_comma:
         t = t.str.replace(",", ".", regex=False)
     ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool) & ~too_long(t)
-    value = pd.to_numeric(t.where(ok), errors="coerce").astype("float64")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Arrow's parser, as on the fast path: correctly rounded (pandas reads +1006e101 one ulp off)
+    valid = pa.array(t.where(ok, None).astype(object), type=pa.string(), from_pandas=True)
+    value = pd.Series(pc.cast(valid, pa.float64()).to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
     return value.where(np.isfinite(value))
 
 
@@ -174,13 +181,14 @@ def _month_days(y: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def _offset_minutes(z: pd.Series) -> np.ndarray:
-    """`Z`, `+07`, `+0700`, `+07:00` -> minutes east of UTC (NaN where no offset)."""
+    """`Z`, `+07`, `+0700`, `+07:00`, `UTC`, `GMT` -> minutes east of UTC (NaN where no offset)."""
     digits = z.str.replace(":", "", regex=False)
     sign = np.where(digits.str.startswith("-").to_numpy(dtype=bool, na_value=False), -1, 1)
     hh = _ints(digits.str.slice(1, 3))
     mm = _ints(digits.str.slice(3, 5).replace("", "0"))
     out = sign * (hh * 60 + np.nan_to_num(mm))
-    out[(z == "Z").to_numpy(dtype=bool, na_value=False)] = 0
+    utc = (z == "Z") | z.str.endswith(("UTC", "GMT"))  # ` UTC`, `GMT`: zero offset
+    out[utc.to_numpy(dtype=bool, na_value=False)] = 0
     out[(hh > 23) | (mm > 59)] = np.inf  # an offset that cannot be: the cell is rejected
     return out
 
