@@ -285,4 +285,4 @@ def test_every_known_export_has_a_fixture_recognised_as_it():
         assert (export.tool, export.export) in recognised, export.name
         assert export.table in TABLES
         unknown = [c for c in export.columns if c not in TABLES[export.table].names and not TABLES[export.table].open_columns]
-        assert not unknown or set(unknown) <= {"paused_at"}, (export.name, unknown)  # paused_at: with the billing contract
+        assert not unknown, (export.name, unknown)

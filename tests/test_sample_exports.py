@@ -65,6 +65,6 @@ def test_init_on_the_sample_exports_gives_the_sample_numbers(tmp_path):
                 assert b["details"][key] is None  # not in a Zendesk export
                 continue
             if name == "sessions" and key == "inferred_sessions":
-                assert (value, b["details"][key]) == (False, True)  # Mixpanel keeps no session id: cut by the 30-minute gap
+                assert value == 0 and b["details"][key] > 0  # Mixpanel keeps no session id: cut by the 30-minute gap
                 continue
             assert _same(value, b["details"][key]), (name, key, value, b["details"][key])
