@@ -44,7 +44,7 @@ FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
 # invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired) or have not
 # started (Recurly's and Chargebee's future).
 DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired", "future")}
-_MERGED = ("columns", "fixed", "values", "survey_labels")  # a file's entries add to its source's
+_MERGED = ("columns", "fixed", "values", "survey_labels", "elapsed")  # a file's entries add to its source's
 
 
 class FileConfig(_Model):
@@ -66,6 +66,8 @@ class FileConfig(_Model):
     skip_rows: int = Field(0, ge=0)  # rows after the header that are no records (a second header row)
     fixed: dict[str, str] = Field(default_factory=dict)  # canonical column -> the value of every row of this file
     values: dict[str, dict[str, Any]] = Field(default_factory=dict)  # canonical column -> {export value: value}
+    # a datetime written as the time since the row's created_at: {first_response_at: minutes} (Zendesk)
+    elapsed: dict[str, Literal["seconds", "minutes", "hours", "days", "h:mm:ss"]] = Field(default_factory=dict)
     amount_divisor: int = Field(1, ge=1)  # amounts written in minor units: 100 for cents
     exclude_status: list[str] | None = None  # None: the table's default (see DEFAULT_EXCLUDED)
     survey_labels: dict[str, str] = Field(default_factory=dict)
@@ -450,6 +452,15 @@ class Config(_Model):
                             raise ValueError(
                                 f"sources.{name}{where}.{key}.{canonical}: not a column of {name}; columns are {', '.join(known)}"
                             )
+                for canonical in fc.elapsed:
+                    spec = TABLES[name].column(canonical)
+                    if TABLES[name].column("created_at") is None or spec is None or spec.type != "datetime" or canonical == "created_at":
+                        times = [c.name for c in TABLES[name].columns if c.type == "datetime" and c.name != "created_at"]
+                        raise ValueError(
+                            f"sources.{name}{where}.elapsed.{canonical}: only a datetime column of a table with created_at "
+                            f"can be given as the time since created_at"
+                            + (f"; {name} has {', '.join(times)}" if times and TABLES[name].column("created_at") else "")
+                        )
         return v
 
     def source(self, table: str) -> SourceConfig:

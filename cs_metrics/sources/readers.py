@@ -239,12 +239,17 @@ class ConversionFailed(Exception):
 
 
 def physical_lines(path: Path, fc, ncols: int, need_valid: int, need_invalid: int):
-    """Line numbers of records, found with the csv module (only on the error path); for a sheet or
-    a Parquet file the record's number (its row in a sheet, counting the header as 1).
+    """Line numbers of records, found with the csv module (only on the error path); for a sheet its
+    row in the sheet, for a Parquet file the record's number (counting the header as 1).
 
     Returns (start line of each well-formed record in order, [(line, cells) of malformed ones]).
-    Blank lines are skipped, as the Arrow reader does."""
-    if file_format(path, fc) != "csv":
+    Blank lines are skipped, as the Arrow reader does (and empty rows of a sheet)."""
+    kind = file_format(path, fc)
+    if kind == "xlsx":
+        from cs_metrics.sources import excel
+
+        return excel.row_numbers(path, fc), []
+    if kind != "csv":
         return list(range(2, need_valid + 3)), []
     valid: list[int] = []
     invalid: list[tuple[int, int]] = []

@@ -36,7 +36,8 @@ def read(cfg, table, path: Path, fc, required, optional, window: tuple[int, int]
     cols = tables._columns_to_read(table, found, header, path, fc, required, optional)
     positions = [tables._position(header, found[c], path, c, table.name) for c in cols]
     typed = tables._arrow_types(table, cols, fc, cfg)
-    types = {p: typed[c] for c, p in zip(cols, positions) if c in typed}
+    shared = {p for p in positions if positions.count(p) > 1}  # one header mapped to two columns: read once, as text
+    types = {p: typed[c] for c, p in zip(cols, positions) if c in typed and p not in shared}
     quoted = readers.check_quotes(path, fc.encoding, fc.delimiter)
     while True:
         try:
@@ -50,8 +51,7 @@ def read(cfg, table, path: Path, fc, required, optional, window: tuple[int, int]
 def _batches(cfg, table, path, fc, header, cols, positions, types, quoted, window, sink):
     from cs_metrics.sources import table as tables
 
-    by_pos = dict(zip(positions, cols))
-    fast = {by_pos[p] for p in types}
+    fast = {c for c, p in zip(cols, positions) if p in types}
     names = {c: f"c{p}" for c, p in zip(cols, positions)}
     report = tables.TableReport(table.name, str(path))
     counts: dict[str, int] = {}
@@ -60,7 +60,7 @@ def _batches(cfg, table, path, fc, header, cols, positions, types, quoted, windo
     lo, hi = window
     from cs_metrics.coverage import main_span
     wrong_cells: list = []
-    for batch in readers.iter_records(path, fc, len(header), positions, types, quoted, wrong_cells):
+    for batch in readers.iter_records(path, fc, len(header), list(dict.fromkeys(positions)), types, quoted, wrong_cells):
         rows = tables._Rows(batch.num_rows)
         frame = tables._typed_frame(batch, cols, names, fast, table, fc, cfg, rows, report)
         for k, reason in enumerate(rows.reasons[1:], 1):  # events have no filter rules: every code is a rejection

@@ -223,7 +223,7 @@ def _arrow_types(table: Table, cols: list[str], fc: FileConfig, cfg: Config) -> 
     own_zone = fc.timezone is not None and fc.timezone != cfg.timezone
     for c in cols:
         spec = table.column(c)
-        if spec is None or c in fc.values or c in fc.fixed:
+        if spec is None or c in fc.values or c in fc.fixed or c in fc.elapsed:
             continue
         if spec.type == "date" and not fc.date_format and not fc.buddhist_era and not own_zone:
             typed[c] = pa.timestamp("us")
@@ -396,6 +396,9 @@ def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key:
     overlapping exports — and rejected when its content differs."""
     keys = frame[key]
     candidates = keys.notna().to_numpy() & ok
+    values_ = pa.array(keys[candidates], from_pandas=True)
+    if pc.count_distinct(values_).as_py() == len(values_):
+        return  # every key once (the usual case): one hash pass in Arrow, nothing more
     repeat = np.zeros(len(frame), dtype=bool)
     repeat[candidates] = keys[candidates].duplicated(keep="first").to_numpy()
     if not repeat.any():
@@ -535,13 +538,16 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
         if spec.type in ("id", "text"):
             frame[col] = missing
             continue
-        if fc.buddhist_era and spec.type in ("date", "datetime"):
+        if fc.buddhist_era and spec.type in ("date", "datetime") and col not in fc.elapsed:
             text = values.from_buddhist_era(text)
         parsed = _parse_column(spec, text, fc, cfg, naive_zone)
         long = values.too_long(text)
         rows.reject(~empty & long, f"bad {col} (longer than {values.MAX_TYPED_CHARS} characters)")
         rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, fc)})")
         frame[col] = parsed
+    for col in fc.elapsed:  # seconds since created_at -> the instant
+        if col in frame and "created_at" in frame:
+            frame[col] = values.after(frame["created_at"], frame[col])
     _warn_buddhist_era(frame, table, fc, report)
     return frame
 
@@ -565,6 +571,8 @@ def _warn_buddhist_era(frame: pd.DataFrame, table: Table, fc: FileConfig, report
 
 
 def _parse_column(spec, raw: pd.Series, fc: FileConfig, cfg: Config, naive_zone: str) -> pd.Series:
+    if spec.name in fc.elapsed:  # seconds since created_at, made an instant once created_at is read
+        return values.parse_elapsed(raw, fc.elapsed[spec.name])
     if spec.type == "date":
         return values.parse_dates(raw, fc.date_format, cfg.timezone, naive_zone)
     if spec.type == "datetime":
@@ -584,6 +592,9 @@ def _parse_column(spec, raw: pd.Series, fc: FileConfig, cfg: Config, naive_zone:
 
 
 def _expected(spec, src: SourceConfig) -> str:
+    if spec.name in src.elapsed:
+        unit = src.elapsed[spec.name]
+        return "a duration like 43:45:00 since created_at" if unit == "h:mm:ss" else f"a number of {unit} since created_at"
     if spec.type == "date" and src.date_format:
         return f"a date in {src.date_format}"
     if spec.type == "datetime" and src.datetime_format:

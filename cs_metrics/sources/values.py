@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MONEY_SCALE = 10_000  # money is int64 in 1/10,000 of a currency unit
 MRR_SCALE = MONEY_SCALE * 144  # MRR is int64 in 1/1,440,000 of a unit: every billing interval divides it
@@ -85,7 +87,8 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
     t = s.str.strip()
     if decimal_comma:
         t = t.str.replace(",", ".", regex=False)
-    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool) & ~too_long(t)
+    t = t.where(~too_long(t))  # a long cell never meets a pattern (Python's re backtracks on object strings)
+    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -97,7 +100,8 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 def parse_int(s: pd.Series) -> pd.Series:
     t = s.str.strip()
-    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool) & ~too_long(t)
+    t = t.where(~too_long(t))
+    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool)
     return pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
 
 
@@ -127,7 +131,7 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     paren = t.str.startswith("(") & t.str.endswith(")")
     inner = t.where(~paren, t.str.slice(1, -1).str.strip())
     # a plain number (1234.5, -20, .5, 1e3: what Arrow's decimal reader also accepts) needs no more
-    plain = t.str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
+    plain = t.where(short).str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
     inner = inner.where(~plain)
     parts = _fullmatch(inner.where(short), _MONEY)
     num = parts["num"]
@@ -144,7 +148,8 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     value = np.where(negative, -value, value)
     if plain.any():
         value[plain] = pd.to_numeric(t[plain], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    units = np.rint(value * MONEY_SCALE)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e400 is inf, then out of range below
+        units = np.rint(value * MONEY_SCALE)
     units[~(np.abs(units) <= MAX_MONEY * MONEY_SCALE)] = np.nan  # out of range (or NaN) -> unparseable
     return pd.Series(units, index=s.index).astype("Int64")
 
@@ -321,6 +326,12 @@ def micros(series: pd.Series) -> np.ndarray:
 
 def _iso_micros(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ISO text -> (wall-clock or UTC microseconds, parsed mask, has-offset mask)."""
+    fast = _arrow_iso_micros(t)
+    return fast if fast is not None else _pattern_iso_micros(t)
+
+
+def _pattern_iso_micros(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ISO text -> (wall-clock or UTC microseconds, parsed mask, has-offset mask), by the pattern."""
     parts = _fullmatch(t.where(~too_long(t)), ISO)
     us, valid = _civil_micros(parts)
     offset = _offset_minutes(parts["z"])
@@ -328,6 +339,23 @@ def _iso_micros(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     valid &= ~np.isinf(offset)
     us = us - np.where(has_offset & valid, offset, 0) * 60e6
     return us, valid, has_offset
+
+
+def _arrow_iso_micros(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A column whose every value is a naive ISO datetime Arrow reads, parsed by Arrow in one cast;
+    None otherwise. Arrow's parser is the CSV reader's fast path, whose every accepted value the
+    pattern reads the same (see the module's docstring; tests/test_values.py checks the two), so
+    this only saves time: sheets and Parquet files come as text, and a 100,000-row date column costs
+    a second through the pattern."""
+    if len(t) == 0:
+        return None
+    try:
+        stamps = pc.cast(pa.array(t, type=pa.string(), from_pandas=True), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    valid = stamps.is_valid().to_numpy(zero_copy_only=False)
+    us = stamps.cast(pa.int64()).fill_null(0).to_numpy().astype("float64")
+    return us, valid, np.zeros(len(t), dtype=bool)
 
 
 def _format_micros(t: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -444,6 +472,34 @@ _MAX_US = int((np.datetime64("10000-01-01", "us") - np.datetime64(0, "us")).asty
 def _in_range(us: np.ndarray) -> np.ndarray:
     """Instants outside years 1..9999 (after a time zone shift) are not values."""
     return np.where((us >= _MIN_US) & (us < _MAX_US), us, NAT)
+
+
+# --------------------------------------------------------------------------- times given as elapsed time
+
+ELAPSED_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400}
+_HMS = re.compile(r"(?P<h>\d{1,7}):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?")
+
+
+def parse_elapsed(s: pd.Series, unit: str) -> pd.Series:
+    """Time since another column, as the export writes it -> float seconds (NaN where empty or
+    unparseable; a negative time is no value). `unit` is seconds, minutes, hours or days (a plain
+    number: Zendesk's `First reply time in minutes`), or h:mm:ss (hours beyond 24 kept: `43:45:00`)."""
+    t = s.str.strip()
+    if unit == "h:mm:ss":
+        parts = _fullmatch(t.where(~too_long(t)), _HMS)
+        seconds = _ints(parts["h"]) * 3600 + _ints(parts["mi"]) * 60 + np.nan_to_num(_ints(parts["s"]))
+    else:
+        seconds = parse_number(t).to_numpy(dtype="float64") * ELAPSED_SECONDS[unit]
+    return pd.Series(np.where(seconds >= 0, seconds, np.nan), index=s.index)
+
+
+def after(base: pd.Series, seconds: pd.Series) -> pd.Series:
+    """Instants `seconds` after the `base` instants (datetime64); missing where either is missing."""
+    us = micros(base)
+    shift = np.rint(seconds.to_numpy(dtype="float64") * 1e6)
+    ok = (us != NAT) & ~np.isnan(shift) & (np.abs(shift) < 1e17)
+    out = np.where(ok, us + np.where(ok, shift, 0).astype("int64"), NAT)
+    return as_series(_in_range(out), base.index)
 
 
 # --------------------------------------------------------------------------- the export's own words
