@@ -9,7 +9,8 @@ The same customers, subscriptions, invoices, survey responses, tickets and usage
 * ``stripe/``   the billing tool's subscriptions and invoices exports (``cus_…`` ids, lowercase
                 currencies, UTC date-times, a trial inside its subscription row, statuses);
 * ``zendesk/``  the helpdesk's ticket export (tickets named by their organization's name, Replies,
-                Reopens as a count, a custom category field, times in the account's zone);
+                Reopens as a count, the first reply in minutes, a custom category field, times in the
+                account's zone);
 * ``delighted/`` the survey tool's responses (NPS, CSAT and CES in one file, epoch times, the
                 respondent's e-mail);
 * ``mixpanel/`` the product-analytics raw events, gzip-compressed (epoch seconds, ``$duration``, the
@@ -18,7 +19,7 @@ The same customers, subscriptions, invoices, survey responses, tickets and usage
 `cs-metrics init --from sample_data/exports` proposes a config for them, and `report` on it gives
 the canonical sample's numbers for every metric these exports feed (tests/test_sample_exports.py).
 What they cannot carry is said in the README (leads, retention costs, returned units, committed
-terms, first-reply times).
+terms).
 
 Standard library only and deterministic: every id is derived from the canonical one, so running it
 twice gives byte-identical files. Run after scripts/generate_sample_data.py:

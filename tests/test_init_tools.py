@@ -224,6 +224,7 @@ def test_zendesk(tmp_path):
     src = yaml.safe_load(text)["sources"]["tickets"]
     assert src["columns"]["ticket_id"] == "Id" and src["columns"]["customer_id"] == "Organization"
     assert src["columns"]["reopened"] == "Reopens" and src["columns"]["contacts"] == "Replies"
+    assert src["elapsed"] == {"first_response_at": "minutes"}
     fcr = metric(cfg, "fcr", "2026-10")
     assert near(fcr["value"], 60.0) and fcr["details"]["resolved"] == 10
     assert near(metric(cfg, "fcr", "2026-11")["value"], 66.67)
@@ -231,6 +232,7 @@ def test_zendesk(tmp_path):
     assert tickets["value"] == 13
     assert (tickets["details"]["resolved_in_period"], tickets["details"]["open_at_close"], tickets["details"]["complaints"]) == (10, 3, 2)
     assert near(tickets["details"]["median_resolution_hours"], 8.79)
+    assert near(tickets["details"]["median_first_response_hours"], 0.92)  # from the minutes to the first reply
 
 
 def test_freshdesk(tmp_path):

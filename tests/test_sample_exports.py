@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 EXPORTS = SAMPLE / "exports"
 # Fed by the exports, and equal. Not fed: crc (retention costs), return-rate (Stripe's invoice export
-# has no quantities), renewal-rate (no committed-term end in a subscription export); tickets' median
-# first response (Zendesk exports minutes, not a time) is compared apart.
+# has no quantities), renewal-rate (no committed-term end in a subscription export).
 SAME = (
     "mrr", "arpu", "ndr", "grr", "revenue-churn", "revenue-growth", "clv", "dso", "repeat-purchase",
     "conversion", "referrals", "quick-ratio", "concentration", "plan-migration", "churn", "cohorts",
@@ -61,9 +60,6 @@ def test_init_on_the_sample_exports_gives_the_sample_numbers(tmp_path):
         a, b = canonical[name], exported[name]
         assert _same(a["value"], b["value"]), (name, a["value"], b["value"])
         for key, value in a["details"].items():
-            if name == "tickets" and key == "median_first_response_hours":
-                assert b["details"][key] is None  # not in a Zendesk export
-                continue
             if name == "sessions" and key == "inferred_sessions":
                 assert value == 0 and b["details"][key] > 0  # Mixpanel keeps no session id: cut by the 30-minute gap
                 continue

@@ -19,7 +19,7 @@ from cs_metrics.init.propose import FileProposal, Proposal
 FILE_KEYS = (
     "sheet", "delimiter", "encoding", "date_format", "datetime_format", "timezone", "buddhist_era",
     "decimal_comma", "end_inclusive", "skip_rows", "amount_divisor", "currency", "exclude_status",
-    "customer_key", "customer_group", "exported_on", "aliases", "fixed",
+    "customer_key", "customer_group", "exported_on", "aliases", "elapsed", "fixed",
 )  # fmt: skip
 
 
