@@ -17,8 +17,8 @@ from test_init_tools import RATES, RUNNER, app, proposed
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 EXPORTS = SAMPLE / "exports"
-# Fed by the exports, and equal. Not fed: crc (retention costs), return-rate (Stripe's invoice export
-# has no quantities), renewal-rate (no committed-term end in a subscription export).
+# Fed by the exports, and equal. Not: crc (retention costs: not computed), return-rate (Stripe's invoice
+# export has no quantities), renewal-rate (no committed-term end in a subscription export).
 SAME = (
     "mrr", "arpu", "ndr", "grr", "revenue-churn", "revenue-growth", "clv", "dso", "repeat-purchase",
     "conversion", "referrals", "quick-ratio", "concentration", "plan-migration", "churn", "cohorts",
