@@ -532,11 +532,12 @@ def check(run: Run) -> None:
 @app.command("init", rich_help_panel=_OPS, cls=_HelpCommand)
 @_guarded
 def init(
-    from_dir: Annotated[Optional[Path], typer.Option("--from", help="A folder of exports: propose the column mapping from their headers.", show_default=False)] = None,
+    from_dir: Annotated[Optional[Path], typer.Option("--from", help="A folder of exports (subfolders included): recognise each tool's export and propose the whole config.", show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config.")] = Path("cs-metrics.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    master: Annotated[Optional[str], typer.Option("--master", help="With --from: the export to use as the customer master when several qualify (its path inside the folder).", show_default=False)] = None,
 ) -> None:
-    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the mapping for your exports."""
+    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the config for your exports."""
     from cs_metrics import init as initmod
 
     if output.exists() and not force and str(output) != "-":
@@ -544,11 +545,12 @@ def init(
     if from_dir is not None:
         if not from_dir.is_dir():
             raise UsageError(f"--from {from_dir}: not a folder")
-        proposals = initmod.propose(from_dir)
+        proposals = initmod.propose(from_dir, master=master)
+        if master and (proposals.master is None or proposals.master.rel != master):
+            names = ", ".join(p.rel for p in proposals if p.table == "customers") or "none"
+            raise UsageError(f"--master {master}: not a customer export of {from_dir} (customer exports: {names})")
         text = initmod.render_yaml(proposals, str(from_dir.resolve()))
-        for p in proposals:
-            what = f"-> {p.table}" if p.table else "-> not recognised"
-            typer.echo(f"{p.path.name} {what}" + (f" (missing: {', '.join(p.missing_required)})" if p.table and p.missing_required else ""), err=True)
+        typer.echo(initmod.summary(proposals), err=True, nl=False)
     else:
         text = initmod.starter_config()
     if str(output) == "-":
