@@ -99,10 +99,19 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 
 def parse_int(s: pd.Series) -> pd.Series:
+    """A whole number (12, +12, -3, 12.00) -> Int64, exact; NA where unparseable or beyond int64
+    (more than 18 digits: a count that large is no count)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     t = s.str.strip()
     t = t.where(~too_long(t))
     ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool)
-    return pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
+    t = t.where(ok).str.replace(r"^\+|\.0+$", "", regex=True)
+    t = t.where(t.str.lstrip("-").str.lstrip("0").str.len() <= 18)
+    parsed = pc.cast(pa.array(t.astype(object), type=pa.string(), from_pandas=True), pa.int64())  # exact, no float
+    mask = parsed.is_null().to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(parsed.fill_null(0).to_numpy(), mask), index=s.index)
 
 
 def parse_bool(s: pd.Series, labels: dict[str, bool] | None = None) -> pd.Series:
