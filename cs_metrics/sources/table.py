@@ -400,6 +400,8 @@ def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key:
     overlapping exports — and rejected when its content differs."""
     keys = frame[key]
     candidates = keys.notna().to_numpy() & ok
+    if not candidates.any():
+        return  # no key at all (a header-only file): nothing repeats
     values_ = pa.array(keys[candidates], from_pandas=True)
     if pc.count_distinct(values_).as_py() == len(values_):
         return  # every key once (the usual case): one hash pass in Arrow, nothing more
