@@ -403,6 +403,8 @@ class Config(_Model):
     data: str | None = None
     timezone: str = "UTC"
     period: str | None = None
+    language: Literal["en", "th", "zh"] | None = None  # what people read; None: the locale's, else English
+    calendar: Literal["gregorian", "buddhist"] = "gregorian"  # dates and periods shown to people (machine outputs stay ISO)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
     # Where MRR comes from: subscription rows, or invoice lines spread over their service periods
     # (auto: subscriptions when the table is there, else invoice_lines).

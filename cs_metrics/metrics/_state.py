@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from cs_metrics.i18n import T
 from cs_metrics.load import MRR_SCALE
 
 _FOREVER = np.datetime64("9999-12-31")
@@ -172,25 +173,27 @@ def snapshot_day(frames: dict[str, pd.DataFrame]) -> date | None:
 def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
     """The rows MRR comes from and how a row's MRR is made, for --explain."""
     if revenue_source(frames, cfg) == "invoice_lines":
-        return (
+        return T(
             " MRR from invoice lines (revenue_source): each line's amount / months of its service period "
             "[period_start, period_end) on every day of it (whole months from the start, the days left against "
             "the month the line ends with), credit lines included; a customer's MRR is never below 0."
         )
     if cfg.metrics.mrr.discounts:
-        counted = "less its discount (metrics.mrr.discounts: true)"
+        counted = T("less its discount (metrics.mrr.discounts: true)")
     else:
-        counted = "at list price, discounts not counted (metrics.mrr.discounts: false)"
-    words = (
-        f" MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
-        "a row (before trial_ends_at) carries none."
+        counted = T("at list price, discounts not counted (metrics.mrr.discounts: false)")
+    words = T(
+        " MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
+        "a row (before trial_ends_at) carries none.",
+        counted=counted,
     )
     day = snapshot_day(frames)
     if day is not None:
-        words += (
-            f" Limitation: the subscriptions export is a snapshot taken on {day} (one row per subscription at that "
+        words += T(
+            " Limitation: the subscriptions export is a snapshot taken on {day} (one row per subscription at that "
             "day's seats and price), so a day before it is computed at that day's prices and a past upgrade, "
-            "downgrade or discount change is invisible; invoice lines (revenue_source: invoice_lines) give history."
+            "downgrade or discount change is invisible; invoice lines (revenue_source: invoice_lines) give history.",
+            day=day,
         )
     return words
 
@@ -200,10 +203,11 @@ def snapshot_warning(frames: dict[str, pd.DataFrame], cfg, first_day: date) -> s
     day = snapshot_day(frames)
     if day is None or revenue_source(frames, cfg) != "subscriptions" or first_day >= day:
         return None
-    return (
-        f"the subscriptions export is a snapshot taken on {day}: days before it (here from {first_day}) are computed "
+    return T(
+        "the subscriptions export is a snapshot taken on {day}: days before it (here from {first_day}) are computed "
         "at that day's seats and prices, so past upgrades and downgrades do not show; for history map the invoice "
-        "line items and set revenue_source: invoice_lines (or snapshot: false if each price change is a row of its own)"
+        "line items and set revenue_source: invoice_lines (or snapshot: false if each price change is a row of its own)",
+        day=day, first_day=first_day,
     )
 
 
