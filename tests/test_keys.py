@@ -485,3 +485,17 @@ def test_posthog_events_join_by_the_e_mail_domain_not_by_their_group_ids():
         "events.csv: 10 rows reference a customer_id not in report1796025600000.csv "
         "(e.g. 0015g00000YunFn2AAJ, 0015g00000BkkFd4AAJ, 0015g00000CmCof8AAJ): counted as unknown customers"
     ]
+
+
+def test_the_book_holds_only_the_keys_the_run_joins_by():
+    from cs_metrics.sources.keys import CustomerKeys
+
+    customers = pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "name": ["Initech", "Acme"], "email": ["ann@initech.com", "bo@acme.io"]}
+    )
+    assert set(CustomerKeys.of(customers, keys={"id"}).unique) == set()  # ids only: no name or e-mail normalised
+    assert set(CustomerKeys.of(customers, keys={"id", "name"}).unique) == {"name"}
+    by_email = CustomerKeys.of(customers, keys={"id", "email"})
+    assert set(by_email.unique) == {"email", "domain"}  # an unknown address falls back to its domain
+    assert by_email.unique["domain"].to_dict() == {"initech.com": "C1", "acme.io": "C2"}
+    assert set(CustomerKeys.of(customers).unique) == {"name", "email", "domain"}  # no keys given: every key

@@ -121,15 +121,21 @@ class CustomerKeys:
     personal: frozenset = PERSONAL_DOMAINS
 
     @classmethod
-    def of(cls, customers: pd.DataFrame, aliases=(), personal=PERSONAL_DOMAINS) -> CustomerKeys:
+    def of(cls, customers: pd.DataFrame, aliases=(), personal=PERSONAL_DOMAINS, keys=None) -> CustomerKeys:
+        """`keys`: the keys the run joins by (None: every key the customers carry); an e-mail join
+        falls back to the domain, so it builds both."""
         ids = customers["customer_id"]
         book = cls(pd.Index(ids.dropna().unique()), personal=personal)
-        emails = normal_email(customers["email"]) if "email" in customers else None
+        wanted = None if keys is None else set(keys) | ({"domain"} if "email" in keys else set())
+
+        def want(key: str) -> bool:
+            return wanted is None or key in wanted
+
         values: dict[str, list[pd.Series]] = {
-            "alias": [_normal(customers[c], "alias") for c in aliases if c in customers],
-            "name": [normal_text(customers["name"])] if "name" in customers else [],
-            "email": [emails] if emails is not None else [],
-            "domain": [domain_of(customers[c]) for c in ("domain", "email") if c in customers],
+            "alias": [_normal(customers[c], "alias") for c in aliases if c in customers] if want("alias") else [],
+            "name": [normal_text(customers["name"])] if "name" in customers and want("name") else [],
+            "email": [normal_email(customers["email"])] if "email" in customers and want("email") else [],
+            "domain": [domain_of(customers[c]) for c in ("domain", "email") if c in customers] if want("domain") else [],
         }
         for key, columns in values.items():
             if not columns:
@@ -265,7 +271,7 @@ def canonical(ds, name: str, frame: pd.DataFrame, report) -> pd.DataFrame:
     customers_file = cfg.path_of("customers").name
     warnings: list[str] = []
     if name == "customers":
-        book = CustomerKeys.of(frame, aliases_of(cfg), _personal(cfg))
+        book = CustomerKeys.of(frame, aliases_of(cfg), _personal(cfg), used_keys(cfg))
         ds.customer_keys = (frame, book)
         warnings += _clashes(book, used_keys(cfg), customers_file)
         column = "referred_by"
@@ -326,7 +332,7 @@ def customer_book(ds, need: bool, asker: str) -> CustomerKeys | None:
             raise DataError(why, "Run `cs-metrics validate` for the line numbers")
         return None
     if ds.customer_keys is None or ds.customer_keys[0] is not customers:
-        ds.customer_keys = (customers, CustomerKeys.of(customers, aliases_of(cfg), _personal(cfg)))
+        ds.customer_keys = (customers, CustomerKeys.of(customers, aliases_of(cfg), _personal(cfg), used_keys(cfg)))
     return ds.customer_keys[1]
 
 
