@@ -60,6 +60,7 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when an
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr except errors.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Parse the exports again instead of using the parsed-table cache (see `cache:` in the config).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More diagnostics on stderr (config, period, timing).")]
+ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="Definition profile for this run: cs-metrics, chartmogul, baremetrics, profitwell or stripe (default: the config's `profile:`); the config's `definitions:` keys still win.", show_default=False)]
 
 
 class Run:
@@ -67,7 +68,7 @@ class Run:
 
     def __init__(
         self, config=None, data=None, period=None, as_of=None, fmt=None, output=None, quiet=False, verbose=False,
-        by=None, explain=False, strict=False, no_cache=False,
+        by=None, explain=False, strict=False, no_cache=False, profile=None,
     ):  # fmt: skip
         from cs_metrics.config import find_config, load_config
         from cs_metrics.period import PeriodError, parse_date, parse_period
@@ -80,6 +81,8 @@ class Run:
             cfg = cfg.model_copy(update={"data": str(Path(data).resolve())})
         if no_cache:
             cfg = cfg.model_copy(update={"cache": cfg.cache.model_copy(update={"enabled": False})})
+        if profile is not None:
+            cfg = with_profile(cfg, profile)
         self.cfg = cfg
         try:
             today = parse_date(as_of) if as_of else _today(cfg.timezone)
@@ -126,6 +129,15 @@ class Run:
         else:
             _write_atomically(self.output, text)
         self.note(f"done in {time.perf_counter() - self.t0:.2f} s", verbose=True)
+
+
+def with_profile(cfg, name: str):
+    """The config with another definition profile (an unknown name is a usage error naming the profiles)."""
+    from cs_metrics.profiles import PROFILES, configured
+
+    if name not in PROFILES:
+        raise UsageError(f"--profile {name}: unknown profile", f"Use one of {', '.join(PROFILES)}")
+    return configured(cfg, profile=name)
 
 
 def _today(tz: str):
@@ -239,6 +251,7 @@ _COMMON = [
     ("quiet", QuietOpt, False),
     ("verbose", VerboseOpt, False),
     ("no_cache", NoCacheOpt, False),
+    ("profile", ProfileOpt, None),
 ]
 
 
@@ -390,7 +403,32 @@ def _metric_names(only: str | None) -> list[str] | None:
     return names
 
 
-@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache"))
+@_command("compare", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache"))
+def compare(
+    run: Run,
+    metric: Annotated[str, typer.Argument(help="The metric to compare (mrr, churn, arpu, ndr ...).", show_default=False)],
+    profiles: Annotated[Optional[list[str]], typer.Option("--profile", help="A definition profile; give it twice: A, then B (one given: B, against the config's own).", show_default=False)] = None,
+    rows: Annotated[bool, typer.Option("--rows", help="mrr: every customer whose MRR differs, with the switch responsible and both amounts, largest difference first.")] = False,
+) -> None:
+    """One metric under two definition profiles side by side (value = B - A); with --rows, per customer why MRR differs."""
+    from cs_metrics.compare import compare as compare_profiles
+    from cs_metrics.metrics import ALIASES
+
+    name = ALIASES.get(metric, metric)
+    if name not in REGISTRY:
+        raise UsageError(f"compare {metric}: unknown metric", f"Metrics are {', '.join(REGISTRY)}")
+    given = list(profiles or [])
+    if not 1 <= len(given) <= 2:
+        raise UsageError("compare needs two profiles", "Give --profile A --profile B (e.g. --profile cs-metrics --profile stripe)")
+    cfg_a = run.cfg if len(given) == 1 else with_profile(run.cfg, given[0])
+    cfg_b = with_profile(run.cfg, given[-1])
+    run.rows = rows
+    result, ds = compare_profiles(REGISTRY[name], cfg_a, cfg_b, run.period, rows=rows)
+    run.account(ds, [result])
+    _render_and_emit(run, result)
+
+
+@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "profile"))
 def check(run: Run) -> None:
     """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""
     from cs_metrics.check import evaluate

@@ -1,0 +1,135 @@
+"""`compare`: one metric under two definition profiles, side by side, and per customer why MRR differs.
+
+The two values come from the metric itself, run once per profile. The listing (mrr only: its value
+is a sum over customers) walks from profile A to profile B one switch at a time, in the order of
+cs_metrics.profiles.SWITCHES: each customer's closing MRR after a switch less its MRR before it is
+that switch's part. The parts of a customer add up to its MRR under B less its MRR under A, and all
+the parts add up to the gap between the two totals, exactly (in MRR units).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cs_metrics.config import Config
+from cs_metrics.errors import UsageError
+from cs_metrics.load import Dataset
+from cs_metrics.metrics import REGISTRY, MetricSpec
+from cs_metrics.period import Period
+from cs_metrics.result import MetricResult
+
+LISTED = ("mrr",)  # metrics whose value is a sum over customers: their gap splits by customer
+
+
+def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, rows: bool = False) -> tuple[MetricResult, Dataset]:
+    """`spec` under the definitions of cfg_a and of cfg_b (the same data): value = B - A."""
+    from cs_metrics.profiles import in_force, show
+    from cs_metrics.runner import load_inputs, run
+
+    if rows and spec.name not in LISTED:
+        raise UsageError(
+            f"compare --rows lists customers for {', '.join(LISTED)} only ({spec.name} is not a sum over customers)",
+            "Drop --rows to compare the two values",
+        )
+    ds = Dataset(cfg_a)
+    a, _ = run(spec, cfg_a, period, ds=ds)
+    b, _ = run(spec, cfg_b, period, ds=ds)
+    defs_a, defs_b = in_force(cfg_a), in_force(cfg_b)
+    name_a, name_b = defs_a.label(), defs_b.label()
+    if a.value is not None and b.value is not None:
+        gap = round(float(b.value) - float(a.value), 6)
+    else:
+        gap = None
+    details = {"profile_a": name_a, "value_a": a.value, "profile_b": name_b, "value_b": b.value, "difference": gap}
+    switches = [k for k in defs_a.values if defs_a.values[k] != defs_b.values[k]]
+    details["switches"] = ", ".join(switches) if switches else "none"
+    listing = None
+    if rows:
+        frames = load_inputs(REGISTRY["mrr"], cfg_b, ds) | load_inputs(REGISTRY["mrr"], cfg_a, ds)
+        listing = _mrr_listing(frames, period, cfg_a, switches, defs_a, defs_b)
+    shown = ", ".join(f"{k} {show(defs_a.values[k])} -> {show(defs_b.values[k])}" for k in switches) or "no switch differs"
+    definition = (
+        f"{spec.name} under two sets of definitions: A = {name_a}, B = {name_b}; the difference is B - A. "
+        f"Switches that differ: {shown}."
+    )
+    if rows:
+        definition += (
+            " Each listed customer's difference is its closing MRR under B less under A; the switch responsible is "
+            "found by changing A into B one switch at a time (in the order above): the switches whose change moved "
+            "the customer's MRR. The differences add up to the gap between the two totals."
+        )
+    formula = f"{_fmt(b.value)} ({name_b}) - {_fmt(a.value)} ({name_a}) = {_fmt(gap)}"
+    warnings = list(dict.fromkeys([*(f"{name_a}: {w}" for w in a.warnings), *(f"{name_b}: {w}" for w in b.warnings)]))
+    result = MetricResult(spec.name, period, gap, spec.unit, details, rows=listing, warnings=warnings, definition=definition, formula=formula)
+    return result, ds
+
+
+def _fmt(v) -> str:
+    return "n/a" if v is None else f"{v:,.2f}"
+
+
+def closing_units(frames: dict, period: Period, cfg: Config) -> pd.Series:
+    """customer_id -> MRR units at the end of the period's closing day, under cfg's definitions (as mrr)."""
+    from cs_metrics.metrics._state import mrr_grid, mrr_rows
+
+    customers, grid = mrr_grid(mrr_rows(frames, cfg), [period.closing])
+    return pd.Series(grid[:, 0], index=customers, dtype="int64")
+
+
+def contributions(frames: dict, period: Period, cfg_a: Config, switches: list[str], values_b: dict) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """(MRR under A, MRR under B, parts): parts is customers x switches, the MRR units each switch moved."""
+    from cs_metrics.profiles import configured
+
+    before = closing_units(frames, period, cfg_a)
+    under_a = before
+    parts = {}
+    cfg = cfg_a
+    for key in switches:
+        cfg = configured(cfg, **{key: values_b[key]})
+        after = closing_units(frames, period, cfg)
+        parts[key] = after.sub(before, fill_value=0).astype("int64")
+        before = after
+    table = pd.DataFrame(parts, dtype="int64").fillna(0).astype("int64") if parts else pd.DataFrame(index=under_a.index)
+    return under_a, before, table
+
+
+def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str], defs_a, defs_b) -> list[dict]:
+    from cs_metrics.metrics._state import money_array
+    from cs_metrics.profiles import show
+
+    under_a, under_b, parts = contributions(frames, period, cfg_a, switches, defs_b.values)
+    customers = under_a.index.union(under_b.index).union(parts.index)
+    a = under_a.reindex(customers, fill_value=0).to_numpy(dtype="int64")
+    b = under_b.reindex(customers, fill_value=0).to_numpy(dtype="int64")
+    diff = b - a
+    moved = parts.reindex(customers, fill_value=0)
+    keep = diff != 0
+    if not keep.any():
+        return []
+    # one column per switch that differs: the words of each switch whose part is not 0, in switch order
+    why = np.full(len(customers), "", dtype=object)
+    which = np.full(len(customers), "", dtype=object)
+    several = (moved != 0).sum(axis=1).to_numpy() > 1
+    for key in switches:
+        part = moved[key].to_numpy(dtype="int64")
+        hit = part != 0
+        words = f"{key} {show(defs_a.values[key])} under {defs_a.label()}, {show(defs_b.values[key])} under {defs_b.label()}"
+        amounts = np.char.mod("%+.2f", money_array(part))
+        text = np.where(several, np.char.add(words + " (", np.char.add(amounts.astype(str), ")")), words).astype(object)
+        sep = np.where(why != "", "; ", "").astype(object)
+        why = np.where(hit, why + sep + text, why)
+        which = np.where(hit, which + np.where(which != "", "+", "").astype(object) + key, which)
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers.to_numpy()[keep],
+            "mrr_a": money_array(a[keep]),
+            "mrr_b": money_array(b[keep]),
+            "difference": money_array(diff[keep]),
+            "switch": which[keep],
+            "why": why[keep],
+            "_size": np.abs(diff[keep]),
+        }
+    )
+    frame = frame.sort_values(["_size", "customer_id"], ascending=[False, True], kind="stable").drop(columns="_size")
+    return frame.to_dict("records")
