@@ -428,6 +428,22 @@ def compare(
     _render_and_emit(run, result)
 
 
+@_command("reconcile", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "profile"))
+def reconcile(
+    run: Run,
+    metric: Annotated[str, typer.Argument(help="What to reconcile: mrr.", show_default=False)],
+    against: Annotated[Path, typer.Option("--against", help="The tool's MRR per customer (a CSV or xlsx export; map its columns under sources.vendor_mrr).", show_default=False)],
+) -> None:
+    """Our closing MRR per customer against a billing or metrics tool's export: every customer that differs, with the profile that matches and the switch responsible."""
+    from cs_metrics.reconcile import reconcile as reconcile_mrr
+
+    if metric != "mrr":
+        raise UsageError(f"reconcile {metric}: only mrr can be reconciled", "Run cs-metrics reconcile mrr --against FILE")
+    result, ds = reconcile_mrr(run.cfg, against, run.period)
+    run.account(ds, [result])
+    _render_and_emit(run, result)
+
+
 @_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "profile"))
 def check(run: Run) -> None:
     """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""

@@ -43,7 +43,11 @@ FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
 # Statuses left out by default (a row of one of them is filtered, and counted): drafts and voided
 # invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired) or have not
 # started (Recurly's and Chargebee's future).
-DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired", "future")}
+DEFAULT_EXCLUDED = {
+    "invoices": ("void", "draft"),
+    "subscriptions": ("incomplete", "incomplete_expired", "future"),
+    "vendor_mrr": ("cancelled", "canceled"),  # a vendor's row of a cancelled subscription carries its last MRR
+}
 _MERGED = ("columns", "fixed", "values", "survey_labels", "elapsed")  # a file's entries add to its source's
 
 

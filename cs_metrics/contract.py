@@ -211,8 +211,8 @@ TABLES: dict[str, Table] = {
             "vendor_mrr",  # a billing or metrics tool's MRR per customer (reconcile mrr --against FILE)
             ("customer_id", "id", True),
             ("mrr", "money", True),  # the customer's MRR as the tool reports it (its currency, or the base)
-            ("month", "text"),  # YYYY-MM (or a date) the figure is for; empty: the period's end
-            ("currency", "text"),  # the figure's currency; empty: the base currency
+            ("month", "text"),  # YYYY-MM (or a date) the figure is for: only the period's closing month is used
+            ("status", "text"),  # a subscription's status (ChartMogul's STATUS): cancelled rows are filtered
             ("name", "text"),
             auxiliary=True,
         ),

@@ -252,11 +252,15 @@ class InForce:
         return f"{self.profile} with " + ", ".join(f"{k}: {show(self.values[k])}" for k in changed)
 
     def words(self) -> str:
-        """One sentence for --explain."""
-        parts = []
-        for key in KEYS:
-            parts.append(f"{key} {show(self.values[key])}" + (" (config)" if key in self.overridden else ""))
-        return f" Definitions in force: profile {self.profile}; " + ", ".join(parts) + "."
+        """One sentence for --explain: the profile, and each switch that differs from cs-metrics' own
+        definitions or that the config sets (marked)."""
+        ours = PROFILES[DEFAULT_PROFILE]
+        parts = [
+            f"{key} {show(self.values[key])}" + (" (set in the config)" if key in self.overridden else "")
+            for key in KEYS
+            if key in self.overridden or self.values[key] != ours.value(key)
+        ]
+        return f" Definitions in force: profile {self.profile}" + (": " + ", ".join(parts) if parts else "") + "."
 
     def with_values(self, **changes) -> InForce:
         return InForce(self.profile, {**self.values, **changes}, tuple(dict.fromkeys((*self.overridden, *changes))))

@@ -82,7 +82,7 @@ def test_profile_from_the_config_and_a_definitions_key_overriding_it(tmp_path):
     out = CliRunner().invoke(app, ["mrr", "-c", str(cfg), "-p", "2026-10", "-f", "json", "-q", "--explain"])
     doc = json.loads(out.stdout)
     assert doc["value"] == pytest.approx(570 + 120)  # stripe, but C6 keeps its MRR to the end of service
-    assert "profile stripe" in doc["definition"] and "churn_at ended_at (config)" in doc["definition"]
+    assert "Definitions in force: profile stripe: discounts forever, churn_at ended_at (set in the config)," in doc["definition"]
     # --profile replaces the config's profile; the config's own key still wins
     out = CliRunner().invoke(app, ["mrr", "-c", str(cfg), "-p", "2026-10", "-f", "json", "-q", "--profile", "baremetrics"])
     assert json.loads(out.stdout)["value"] == pytest.approx(554)

@@ -44,6 +44,7 @@ RULE_COLUMNS = {
     "invoice_lines": ("currency",),
     "surveys": ("survey",),
     "fx_rates": ("currency",),
+    "vendor_mrr": ("status", "month"),
 }
 
 _EXPECTED = {
