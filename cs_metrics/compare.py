@@ -65,6 +65,11 @@ def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, r
     return result, ds
 
 
+def _short(defs) -> str:
+    """A profile's name, or its label when the config changed some of its switches."""
+    return defs.label() if defs.overridden else defs.profile
+
+
 def _fmt(v) -> str:
     return "n/a" if v is None else f"{v:,.2f}"
 
@@ -114,7 +119,7 @@ def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str
     for key in switches:
         part = moved[key].to_numpy(dtype="int64")
         hit = part != 0
-        words = f"{key} {show(defs_a.values[key])} under {defs_a.label()}, {show(defs_b.values[key])} under {defs_b.label()}"
+        words = f"{key} {show(defs_a.values[key])} under {_short(defs_a)}, {show(defs_b.values[key])} under {_short(defs_b)}"
         amounts = np.char.mod("%+.2f", money_array(part))
         text = np.where(several, np.char.add(words + " (", np.char.add(amounts.astype(str), ")")), words).astype(object)
         sep = np.where(why != "", "; ", "").astype(object)
