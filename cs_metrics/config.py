@@ -435,7 +435,7 @@ class Config(_Model):
     period: str | None = None
     # The definition profile: cs-metrics (default), chartmogul, baremetrics, profitwell or stripe; `definitions:`
     # overrides it key by key (cs_metrics/profiles.py, README "Definition profiles").
-    profile: str = "cs-metrics"
+    profile: Literal["cs-metrics", "chartmogul", "baremetrics", "profitwell", "stripe"] = "cs-metrics"  # profiles.PROFILES
     definitions: DefinitionsConfig = Field(default_factory=DefinitionsConfig)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
     # Where MRR comes from: subscription rows, or invoice lines spread over their service periods
@@ -457,7 +457,7 @@ class Config(_Model):
     def _tz(cls, v: str) -> str:
         return _zone(v)
 
-    @field_validator("profile")
+    @field_validator("profile", mode="before")
     @classmethod
     def _profile(cls, v: str) -> str:
         from cs_metrics.profiles import PROFILES

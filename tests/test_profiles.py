@@ -119,3 +119,11 @@ def test_readme_table_names_every_profile_value_and_its_page():
             assert ("\\*" in cell) == (not setting.confirmed), (name, sw.key)
             if not setting.confirmed:
                 assert setting.note in readme
+
+
+def test_the_configs_profile_names_are_the_profiles():
+    import typing
+
+    from cs_metrics.config import Config
+
+    assert typing.get_args(Config.model_fields["profile"].annotation) == tuple(PROFILES)
