@@ -8,6 +8,7 @@ exits 1 when any rule is breached and 3 when any is unknown, so cron hears about
 from __future__ import annotations
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T, join
 from cs_metrics.load import Dataset
 from cs_metrics.period import Period
 from cs_metrics.report import build
@@ -21,18 +22,18 @@ def _breached(value, above, below) -> bool:
 
 
 def _label(rule) -> str:
-    limits = [f"above {rule.above:g}" if rule.above is not None else "", f"below {rule.below:g}" if rule.below is not None else ""]
-    return rule.name or f"{rule.metric} " + " and ".join(x for x in limits if x)
+    limits = [T("above {x:g}", x=rule.above) if rule.above is not None else "", T("below {x:g}", x=rule.below) if rule.below is not None else ""]
+    return rule.name or T.metric(rule.metric) + " " + join(T(" and "), [x for x in limits if x])
 
 
 def _status(value, n, rule) -> tuple[str, str]:
     """(status, why) of one value whose sample size is n (None when the metric has no sample)."""
     if rule.min_n is not None and n is not None and n < rule.min_n:
-        return "not enough data", f"{n} below min_n {rule.min_n}"
+        return "not enough data", T("{n} below min_n {min_n}", n=n, min_n=rule.min_n)
     if value is None:
         if n == 0:
-            return "not enough data", "no data in the period"
-        return "unknown", "the value is undefined"
+            return "not enough data", T("no data in the period")
+        return "unknown", T("the value is undefined")
     return ("breach" if _breached(value, rule.above, rule.below) else "ok"), ""
 
 
@@ -51,9 +52,9 @@ def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
         base = {"rule": label, "metric": rule.metric, "above": rule.above, "below": rule.below, "min_n": rule.min_n}
         entry = next((e for e in rep.entries if e.spec.name == rule.metric), None)
         if entry is None:
-            reason = next((s["reason"] for s in rep.skipped if s["metric"] == rule.metric), "not computed")
+            reason = next((s["reason"] for s in rep.skipped if s["metric"] == rule.metric), T("not computed"))
             rows.append({**base, "segment": "total", "segment_kind": "total", "value": None, "n": None, "sample": None, "status": "unknown", "reason": reason})
-            warnings.append(f"rule {n} ({label}) cannot be evaluated: {reason}")
+            warnings.append(T("rule {n} ({label}) cannot be evaluated: {reason}", n=n, label=label, reason=reason))
             continue
         sample = entry.spec.sample
         checks = [("total", "total", entry.result.value, entry.result.details)]
@@ -66,7 +67,7 @@ def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
                  "sample": sample.noun if sample else None, "status": status, "reason": why}
             )  # fmt: skip
             if status == "unknown":
-                warnings.append(f"rule {n} ({label}), {segment}: cannot be evaluated: {why}")
+                warnings.append(T("rule {n} ({label}), {segment}: cannot be evaluated: {why}", n=n, label=label, segment=segment, why=why))
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
     result = MetricResult(
         "check",
@@ -83,11 +84,14 @@ def evaluate(cfg: Config, period: Period) -> tuple[MetricResult, list[Dataset]]:
         },
         rows=rows,
         warnings=warnings,
-        definition=(
+        definition=T(
             "Alert rules of the config: a rule is breached when the metric's value is above `above` or below `below`; "
             "`not enough data` when its sample (responses, customers ...) is below `min_n` or empty; `unknown` when "
             "the value cannot be computed (a missing file or column, a broken table, an undefined value)."
         ),
-        formula=f"{counts['breach']} of {len(rows)} checks breached, {counts['unknown']} unknown, {counts['not enough data']} without enough data",
+        formula=T(
+            "{breach} of {n} checks breached, {unknown} unknown, {thin} without enough data",
+            breach=counts["breach"], n=len(rows), unknown=counts["unknown"], thin=counts["not enough data"],
+        ),
     )
     return result, [ds]

@@ -6,6 +6,7 @@ Heavy modules (pandas, the loader, the metrics) are imported inside the commands
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
@@ -15,13 +16,46 @@ from typing import Annotated, Optional
 
 import typer
 
-from cs_metrics import __version__
+from cs_metrics import __version__, i18n
 from cs_metrics.errors import CsMetricsError, DataError, UsageError
 from cs_metrics.metrics import FAMILIES, REGISTRY, MetricSpec
+from cs_metrics.i18n import N_, _, tr
 from cs_metrics.render import FORMATS
+
+
+class _HelpOption:
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None and option.help and i18n.current() != "en":
+            option.help = _(option.help)
+        return option
+
+
+class _HelpCommand(_HelpOption, typer.core.TyperCommand):
+    """A command whose --help is in the language of the run (see `help_language`)."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta.setdefault("cs_metrics.args", []).extend(args)
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter):
+        with _help_in_language(ctx, self):
+            return super().format_help(ctx, formatter)
+
+
+class _HelpGroup(_HelpOption, typer.core.TyperGroup):
+    def parse_args(self, ctx, args):
+        ctx.meta.setdefault("cs_metrics.args", []).extend(args)
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter):
+        with _help_in_language(ctx, self, *self.commands.values()):
+            return super().format_help(ctx, formatter)
+
 
 app = typer.Typer(
     name="cs-metrics",
+    cls=_HelpGroup,
     help="Customer-success and revenue KPIs from your CRM, billing and support CSV exports.",
     no_args_is_help=True,
     add_completion=False,
@@ -29,6 +63,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 _DEBUG = {"on": False}
+_GLOBAL: dict = {"lang": None, "buddhist_era": False}  # --lang and --buddhist-era given before the command
 INTERNAL_ERROR = 4  # an unexpected error (a bug): its own exit code, never 1, which cron reads as "alert breached"
 
 
@@ -42,8 +77,11 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    lang: LangOpt = None,
+    buddhist_era: BuddhistOpt = False,
 ) -> None:
     _DEBUG["on"] = debug
+    _GLOBAL.update(lang=lang, buddhist_era=buddhist_era)  # `cs-metrics --lang th report`: for the command's Run
 
 
 # --------------------------------------------------------------------------- common options
@@ -61,6 +99,75 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Parse the exports again instead of using the parsed-table cache (see `cache:` in the config).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More diagnostics on stderr (config, period, timing).")]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="Definition profile for this run: cs-metrics, chartmogul, baremetrics, profitwell or stripe (default: the config's `profile:`); the config's `definitions:` keys still win.", show_default=False)]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="Language of what people read: en, th or zh (default: the config's language, else the locale's, else en). CSV, TSV and JSON stay English.", show_default=False)]
+BuddhistOpt = Annotated[bool, typer.Option("--buddhist-era", help="Show periods and dates in tables and reports in the Buddhist era (2569-10); inputs and machine outputs stay ISO.")]
+
+
+def help_language(args: list[str], environ=None) -> str:
+    """The language of --help: --lang among the arguments, else the config's `language` (the file
+    of --config, $CS_METRICS_CONFIG or ./cs-metrics.yaml, read for that key alone), else the locale's."""
+    env = os.environ if environ is None else environ
+    lang = config = None
+    for n, arg in enumerate(args):
+        for flag, setter in (("--lang", "lang"), ("--config", "config"), ("-c", "config")):
+            if arg == flag and n + 1 < len(args):
+                value = args[n + 1]
+            elif arg.startswith(flag + "=") and flag.startswith("--"):
+                value = arg.split("=", 1)[1]
+            else:
+                continue
+            if setter == "lang":
+                lang = value
+            else:
+                config = value
+    if lang and lang.lower() in i18n.LANGUAGES:
+        return lang.lower()
+    path = Path(config or env.get("CS_METRICS_CONFIG") or "cs-metrics.yaml")
+    try:
+        import yaml
+
+        found = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("language") if path.is_file() else None
+    except Exception:  # a broken config is reported by the command itself, not by --help
+        found = None
+    if isinstance(found, str) and found in i18n.LANGUAGES:
+        return found
+    return i18n.from_locale(env) or "en"
+
+
+# Typer's and Click's own words in --help, said in its language too
+_TYPER_WORDS = (N_("Options"), N_("Commands"), N_("Arguments"), N_("[default: {}]"), N_("Show this message and exit."))
+
+
+@contextlib.contextmanager
+def _help_in_language(ctx, *commands):
+    """Translate the help texts of `commands` (and their options) in place for this --help: the click
+    objects are built anew for every run, so nothing else sees it; Typer's panel titles are put back."""
+    from typer import rich_utils
+
+    lang = help_language(ctx.meta.get("cs_metrics.args", []))
+    titles = ("OPTIONS_PANEL_TITLE", "COMMANDS_PANEL_TITLE", "ARGUMENTS_PANEL_TITLE", "DEFAULT_STRING")
+    saved = {name: getattr(rich_utils, name) for name in titles}
+    try:
+        with i18n.using(lang):
+            if lang != "en":
+                for name in titles:
+                    setattr(rich_utils, name, _(saved[name]))
+                for command in commands:
+                    _translate_help(command)
+            yield
+    finally:
+        for name, text in saved.items():
+            setattr(rich_utils, name, text)
+
+
+def _translate_help(command) -> None:
+    for attr in ("help", "short_help", "rich_help_panel"):
+        if getattr(command, attr, None):
+            setattr(command, attr, _(getattr(command, attr)))
+    for param in getattr(command, "params", ()):
+        for attr in ("help", "rich_help_panel"):
+            if getattr(param, attr, None):
+                setattr(param, attr, _(getattr(param, attr)))
 
 
 class Run:
@@ -68,7 +175,7 @@ class Run:
 
     def __init__(
         self, config=None, data=None, period=None, as_of=None, fmt=None, output=None, quiet=False, verbose=False,
-        by=None, explain=False, strict=False, no_cache=False, profile=None,
+        by=None, explain=False, strict=False, no_cache=False, profile=None, lang=None, buddhist_era=False,
     ):  # fmt: skip
         from cs_metrics.config import find_config, load_config
         from cs_metrics.period import PeriodError, parse_date, parse_period
@@ -84,6 +191,10 @@ class Run:
         if profile is not None:
             cfg = with_profile(cfg, profile)
         self.cfg = cfg
+        lang = (lang or _GLOBAL["lang"] or "").strip().lower() or cfg.language or i18n.from_locale() or "en"
+        if lang not in i18n.LANGUAGES:
+            raise UsageError(f"--lang {lang}: not a language of cs-metrics", "Use en (English), th (Thai) or zh (Chinese)")
+        i18n.use(lang, buddhist_era or _GLOBAL["buddhist_era"] or cfg.calendar == "buddhist")
         try:
             today = parse_date(as_of) if as_of else _today(cfg.timezone)
             self.period = parse_period(period or cfg.period or "last-month", today)
@@ -96,7 +207,11 @@ class Run:
         self.by, self.explain, self.strict = by, explain, strict
         self.rows = True  # show a result's listing; a listing metric's command sets it from --rows (JSON and xlsx carry it anyway)
         self.name: str | None = None  # the metric command as typed (an alias such as nrr names the result)
-        self.note(f"config: {path or 'built-in defaults'}; data: {cfg.data_dir()}; period: {self.period.label} ({self.period.start}..{self.period.end})", verbose=True)
+        self.note(
+            _("config: {config}; data: {data}; period: {period}", config=path or _("built-in defaults"), data=cfg.data_dir(),
+              period=f"{self.period.label} ({self.period.start}..{self.period.end})"),
+            verbose=True,
+        )  # fmt: skip
 
     def note(self, text: str, *, verbose: bool = False) -> None:
         if self.quiet or (verbose and not self.verbose):
@@ -108,14 +223,14 @@ class Run:
         the rows each metric left out (outside the period, another survey kind ...).
         --strict turns any rejected row into exit 3."""
         for report in ds.reports.values():
-            self.note(report.summary())
+            self.note(tr(report.summary()))
             for w in report.warnings:
-                self.note(f"warning: {w}")
+                self.note(_("warning: {text}", text=tr(w)))
         for result in results:
             for table, reasons in result.filtered.items():
-                counts = "; ".join(f"{why}: {n:,}" for why, n in reasons.items() if n)
+                counts = "; ".join(f"{tr(why)}: {n:,}" for why, n in reasons.items() if n)
                 if counts:
-                    self.note(f"{result.metric}: {table} rows not counted: {counts}", verbose=True)
+                    self.note(_("{metric}: {table} rows not counted: {counts}", metric=result.metric, table=table, counts=counts), verbose=True)
         rejected = {Path(r.path).name: r.rejected_total for r in ds.reports.values() if r.rejected_total}
         if self.strict and rejected:
             where = ", ".join(f"{n:,} in {f}" for f, n in rejected.items())
@@ -128,7 +243,7 @@ class Run:
             sys.stdout.flush()
         else:
             _write_atomically(self.output, text)
-        self.note(f"done in {time.perf_counter() - self.t0:.2f} s", verbose=True)
+        self.note(_("done in {seconds:.2f} s", seconds=time.perf_counter() - self.t0), verbose=True)
 
 
 def with_profile(cfg, name: str):
@@ -198,12 +313,12 @@ def _render_and_emit(run: Run, result) -> None:
     else:
         text = render(result, run.fmt, color=_use_color(run), explain=run.explain, rows=run.rows)
     for w in result.warnings:
-        run.note(f"warning: {w}")
+        run.note(_("warning: {text}", text=tr(w)))
     for seg in result.segments or ():
         for w in seg.get("warnings", ()):
-            run.note(f"warning: [{seg['segment']}] {w}", verbose=True)
+            run.note(_("warning: [{segment}] {text}", segment=seg["segment"], text=tr(w)), verbose=True)
     if run.explain and run.fmt in ("csv", "tsv", "jsonl", "xlsx"):
-        typer.echo(f"definition: {result.definition}\nformula: {result.formula}", err=True)
+        typer.echo(_("definition: {text}", text=result.definition) + "\n" + _("formula: {text}", text=result.formula), err=True)
     if text is not None:
         run.emit(text)
 
@@ -231,6 +346,8 @@ def _guarded(func):
             text = str(exc).splitlines()[0][:300] if str(exc) else ""
             typer.echo(f"error: internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)", err=True)
             raise typer.Exit(INTERNAL_ERROR) from None
+        finally:
+            i18n.reset()  # the language is the run's: the next run (a test's) resolves its own
 
     return wrapper
 
@@ -252,6 +369,8 @@ _COMMON = [
     ("verbose", VerboseOpt, False),
     ("no_cache", NoCacheOpt, False),
     ("profile", ProfileOpt, None),
+    ("lang", LangOpt, None),
+    ("buddhist_era", BuddhistOpt, False),
 ]
 
 
@@ -263,7 +382,7 @@ def _extra_parameter(opt) -> inspect.Parameter:
     return inspect.Parameter(opt.param, inspect.Parameter.KEYWORD_ONLY, default=opt.default, annotation=annotation)
 
 
-_OPS = "Summary and operations"
+_OPS = N_("Summary and operations")
 _EVERY = tuple(name for name, _, _ in _COMMON)
 
 
@@ -281,7 +400,7 @@ def _command(name: str, common: tuple[str, ...], *, panel: str = _OPS, help: str
         command.__signature__ = inspect.Signature(commons + [p.replace(kind=p.KEYWORD_ONLY) for p in own] + list(extra))
         command.__name__ = name.replace("-", "_")
         command.__doc__ = help or func.__doc__
-        app.command(name, help=help, rich_help_panel=panel, hidden=hidden)(_guarded(command))
+        app.command(name, help=help, rich_help_panel=panel, hidden=hidden, cls=_HelpCommand)(_guarded(command))
         return func
 
     return register
@@ -327,7 +446,7 @@ for _family, _names in FAMILIES.items():
 # --------------------------------------------------------------------------- validate and init
 
 
-@_command("validate", ("fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache"))
+@_command("validate", ("fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era"))
 def validate(run: Run) -> None:
     """Check every table against the data contract: rows read, used, filtered, rejected (with reasons and line numbers)."""
     from cs_metrics.validate import validate_all
@@ -359,7 +478,7 @@ def report(
     rep = build(run.cfg, run.period, by=run.by, trend=trend, metrics=_metric_names(only))
     run.account(rep.dataset, [e.result for e in rep.entries])
     for s in rep.skipped:
-        run.note(f"not computed: {s['metric']}: {s['reason']}", verbose=run.fmt == "table")
+        run.note(_("not computed: {metric}: {reason}", metric=s["metric"], reason=tr(s["reason"])), verbose=run.fmt == "table")
     if run.fmt == "html":
         from cs_metrics.output.html import render_html
         from cs_metrics.report_extra import extras
@@ -403,7 +522,7 @@ def _metric_names(only: str | None) -> list[str] | None:
     return names
 
 
-@_command("compare", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache"))
+@_command("compare", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era"))
 def compare(
     run: Run,
     metric: Annotated[str, typer.Argument(help="The metric to compare (mrr, churn, arpu, ndr ...).", show_default=False)],
@@ -428,7 +547,7 @@ def compare(
     _render_and_emit(run, result)
 
 
-@_command("reconcile", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "profile"))
+@_command("reconcile", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era", "profile"))
 def reconcile(
     run: Run,
     metric: Annotated[str, typer.Argument(help="What to reconcile: mrr.", show_default=False)],
@@ -444,7 +563,7 @@ def reconcile(
     _render_and_emit(run, result)
 
 
-@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "profile"))
+@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era", "profile"))
 def check(run: Run) -> None:
     """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""
     from cs_metrics.check import evaluate
@@ -457,21 +576,22 @@ def check(run: Run) -> None:
     _render_and_emit(run, result)
     breaches, unknown = int(result.details["breaches"]), int(result.details["unknown"])
     if breaches:
-        run.note(f"{breaches} alert(s) breached")
+        run.note(_("{n} alert(s) breached", n=breaches))
     if unknown:  # a rule that cannot be evaluated is a data error: cron must hear it, never a quiet "ok"
         raise DataError(f"{unknown} check(s) could not be evaluated", "See the 'reason' column and the warnings above")
     if breaches:
         raise typer.Exit(1)
 
 
-@app.command("init", rich_help_panel=_OPS)
+@app.command("init", rich_help_panel=_OPS, cls=_HelpCommand)
 @_guarded
 def init(
-    from_dir: Annotated[Optional[Path], typer.Option("--from", help="A folder of exports: propose the column mapping from their headers.", show_default=False)] = None,
+    from_dir: Annotated[Optional[Path], typer.Option("--from", help="A folder of exports (subfolders included): recognise each tool's export and propose the whole config.", show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config.")] = Path("cs-metrics.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    master: Annotated[Optional[str], typer.Option("--master", help="With --from: the export to use as the customer master when several qualify (its path inside the folder).", show_default=False)] = None,
 ) -> None:
-    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the mapping for your exports."""
+    """Write a commented starter config to ./cs-metrics.yaml (or --output; - prints it); with --from DIR, propose the config for your exports."""
     from cs_metrics import init as initmod
 
     if output.exists() and not force and str(output) != "-":
@@ -479,11 +599,12 @@ def init(
     if from_dir is not None:
         if not from_dir.is_dir():
             raise UsageError(f"--from {from_dir}: not a folder")
-        proposals = initmod.propose(from_dir)
+        proposals = initmod.propose(from_dir, master=master)
+        if master and (proposals.master is None or proposals.master.rel != master):
+            names = ", ".join(p.rel for p in proposals if p.table == "customers") or "none"
+            raise UsageError(f"--master {master}: not a customer export of {from_dir} (customer exports: {names})")
         text = initmod.render_yaml(proposals, str(from_dir.resolve()))
-        for p in proposals:
-            what = f"-> {p.table}" if p.table else "-> not recognised"
-            typer.echo(f"{p.path.name} {what}" + (f" (missing: {', '.join(p.missing_required)})" if p.table and p.missing_required else ""), err=True)
+        typer.echo(initmod.summary(proposals), err=True, nl=False)
     else:
         text = initmod.starter_config()
     if str(output) == "-":

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import REGISTRY, MetricSpec
 from cs_metrics.period import Period
@@ -48,19 +49,22 @@ def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, r
     if rows:
         frames = load_inputs(REGISTRY["mrr"], cfg_b, ds) | load_inputs(REGISTRY["mrr"], cfg_a, ds)
         listing = _mrr_listing(frames, period, cfg_a, switches, defs_a, defs_b)
-    shown = ", ".join(f"{k} {show(defs_a.values[k])} -> {show(defs_b.values[k])}" for k in switches) or "no switch differs"
-    definition = (
-        f"{spec.name} under two sets of definitions: A = {name_a}, B = {name_b}; the difference is B - A. "
-        f"Switches that differ: {shown}."
+    shown = ", ".join(f"{k} {show(defs_a.values[k])} -> {show(defs_b.values[k])}" for k in switches) or T("no switch differs")
+    definition = T(
+        "{metric} under two sets of definitions: A = {a}, B = {b}; the difference is B - A. Switches that differ: {switches}.",
+        metric=T.metric(spec.name), a=name_a, b=name_b, switches=shown,
     )
     if rows:
-        definition += (
+        definition += T(
             " Each listed customer's difference is its closing MRR under B less under A; the switch responsible is "
             "found by changing A into B one switch at a time (in the order above): the switches whose change moved "
             "the customer's MRR. The differences add up to the gap between the two totals."
         )
-    formula = f"{_fmt(b.value)} ({name_b}) - {_fmt(a.value)} ({name_a}) = {_fmt(gap)}"
-    warnings = list(dict.fromkeys([*(f"{name_a}: {w}" for w in a.warnings), *(f"{name_b}: {w}" for w in b.warnings)]))
+    formula = T("{b} ({name_b}) - {a} ({name_a}) = {gap}", b=_fmt(b.value), name_b=name_b, a=_fmt(a.value), name_a=name_a, gap=_fmt(gap))
+    warnings = list(
+        dict.fromkeys([*(T("{profile}: {warning}", profile=name_a, warning=w) for w in a.warnings),
+                       *(T("{profile}: {warning}", profile=name_b, warning=w) for w in b.warnings)])
+    )  # fmt: skip
     result = MetricResult(spec.name, period, gap, spec.unit, details, rows=listing, warnings=warnings, definition=definition, formula=formula)
     return result, ds
 
@@ -119,9 +123,14 @@ def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str
     for key in switches:
         part = moved[key].to_numpy(dtype="int64")
         hit = part != 0
-        words = f"{key} {show(defs_a.values[key])} under {_short(defs_a)}, {show(defs_b.values[key])} under {_short(defs_b)}"
-        amounts = np.char.mod("%+.2f", money_array(part))
-        text = np.where(several, np.char.add(words + " (", np.char.add(amounts.astype(str), ")")), words).astype(object)
+        words = T(
+            "{key} {a} under {name_a}, {b} under {name_b}",
+            key=key, a=show(defs_a.values[key]), name_a=_short(defs_a), b=show(defs_b.values[key]), name_b=_short(defs_b),
+        )
+        same = np.empty(len(customers), dtype=object)
+        same.fill(words)  # an object array of the one T: its elements stay T (their words translate)
+        amounts = np.char.mod(" (%+.2f)", money_array(part)).astype(object)
+        text = np.where(several, same + amounts, same)
         sep = np.where(why != "", "; ", "").astype(object)
         why = np.where(hit, why + sep + text, why)
         which = np.where(hit, which + np.where(which != "", "+", "").astype(object) + key, which)
@@ -132,9 +141,13 @@ def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str
             "mrr_b": money_array(b[keep]),
             "difference": money_array(diff[keep]),
             "switch": which[keep],
-            "why": why[keep],
             "_size": np.abs(diff[keep]),
+            "_at": np.arange(int(keep.sum())),
         }
     )
-    frame = frame.sort_values(["_size", "customer_id"], ascending=[False, True], kind="stable").drop(columns="_size")
-    return frame.to_dict("records")
+    frame = frame.sort_values(["_size", "customer_id"], ascending=[False, True], kind="stable")
+    records = frame.drop(columns=["_size", "_at"]).to_dict("records")
+    # `why` holds T values (translated for people): kept out of the frame, where pandas would make them plain text
+    for record, text in zip(records, why[keep][frame["_at"].to_numpy()]):  # the listing's rows, already the output
+        record["why"] = text
+    return records

@@ -437,6 +437,8 @@ class Config(_Model):
     # overrides it key by key (cs_metrics/profiles.py, README "Definition profiles").
     profile: Literal["cs-metrics", "chartmogul", "baremetrics", "profitwell", "stripe"] = "cs-metrics"  # profiles.PROFILES
     definitions: DefinitionsConfig = Field(default_factory=DefinitionsConfig)
+    language: Literal["en", "th", "zh"] | None = None  # what people read; None: the locale's, else English
+    calendar: Literal["gregorian", "buddhist"] = "gregorian"  # dates and periods shown to people (machine outputs stay ISO)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
     # Where MRR comes from: subscription rows, or invoice lines spread over their service periods
     # (auto: subscriptions when the table is there, else invoice_lines).

@@ -42,7 +42,9 @@ class Span:
     what: str  # "issued_at", "through the export day" ...
 
     def text(self) -> str:
-        return f"{self.file} covers {self.start}..{self.end}"
+        from cs_metrics.i18n import T
+
+        return T("{file} covers {start}..{end}", file=self.file, start=self.start, end=self.end)
 
 
 def main_span(name: str, frame, cfg) -> tuple[date, date] | None:
@@ -105,6 +107,8 @@ def _export_day(name: str, cfg) -> date:
 def check(result, spans: dict[str, Span], tables) -> None:
     """Apply coverage to a metric result of its period (in place): n/a when the period lies wholly
     outside the span of a table it needs, a warning when it is only partly inside."""
+    from cs_metrics.i18n import T
+
     period = result.period
     for table in tables:
         span = spans.get(table)
@@ -115,10 +119,16 @@ def check(result, spans: dict[str, Span], tables) -> None:
             for seg in result.segments or ():
                 seg["value"] = None
             result.warnings.insert(
-                0, f"{result.metric} is undefined for {period.start}..{period.end}: {span.text()}, outside the period"
+                0,
+                T(
+                    "{metric} is undefined for {start}..{end}: {span}, outside the period",
+                    metric=T.metric(result.metric), start=period.start, end=period.end, span=span.text(),
+                ),
             )
         elif period.start < span.start or period.end > span.end:
-            result.warnings.append(f"{span.text()}: the period {period.start}..{period.end} is only partly covered")
+            result.warnings.append(
+                T("{span}: the period {start}..{end} is only partly covered", span=span.text(), start=period.start, end=period.end)
+            )
 
 
 def uncovered(window: tuple[date, date], spans: dict[str, Span], optional) -> list[str]:

@@ -254,13 +254,19 @@ class InForce:
     def words(self) -> str:
         """One sentence for --explain: the profile, and each switch that differs from cs-metrics' own
         definitions or that the config sets (marked)."""
+        from cs_metrics.i18n import T, join
+
         ours = PROFILES[DEFAULT_PROFILE]
         parts = [
-            f"{key} {show(self.values[key])}" + (" (set in the config)" if key in self.overridden else "")
+            T("{key} {value} (set in the config)", key=key, value=show(self.values[key]))
+            if key in self.overridden
+            else T("{key} {value}", key=key, value=show(self.values[key]))
             for key in KEYS
             if key in self.overridden or self.values[key] != ours.value(key)
         ]
-        return f" Definitions in force: profile {self.profile}" + (": " + ", ".join(parts) if parts else "") + "."
+        if not parts:
+            return T(" Definitions in force: profile {profile}.", profile=self.profile)
+        return T(" Definitions in force: profile {profile}: {switches}.", profile=self.profile, switches=join(", ", parts))
 
     def with_values(self, **changes) -> InForce:
         return InForce(self.profile, {**self.values, **changes}, tuple(dict.fromkeys((*self.overridden, *changes))))

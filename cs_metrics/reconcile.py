@@ -17,6 +17,7 @@ import pandas as pd
 
 from cs_metrics.config import Config, SourceConfig
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T
 from cs_metrics.load import MONEY_SCALE, MRR_SCALE, Dataset
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -115,16 +116,18 @@ def reconcile(cfg: Config, against: Path, period: Period) -> tuple[MetricResult,
     }
     if other_months:
         details["vendor_rows_of_other_months"] = other_months
-    definition = (
-        f"Closing MRR on {period.closing} per customer under {ours_defs.label()} against the tool's figures in "
-        f"{Path(against).name} (vendor_mrr: its rows summed per customer{', of ' + period.closing.strftime('%Y-%m') if 'month' in vendor_frame else ''}; "
-        "cancelled rows filtered). Listed: every customer whose figures differ by more than half a cent, with the "
-        "profiles under which our figure equals the tool's and, for the first of them, the switches that make the "
-        "difference. The listed differences plus the differences within half a cent add up to the gap between the totals."
+    definition = T(
+        "Closing MRR on {closing} per customer under {profile} against the tool's figures in {file} (vendor_mrr: its "
+        "rows summed per customer, of the closing month when it has a month column; cancelled rows filtered). Listed: "
+        "every customer whose figures differ by more than half a cent, with the profiles under which our figure equals "
+        "the tool's and, for the first of them, the switches that make the difference. The listed differences plus the "
+        "differences within half a cent add up to the gap between the totals.",
+        closing=period.closing, profile=ours_defs.label(), file=Path(against).name,
     )
-    formula = (
-        f"{to_money(total_theirs):,.2f} (tool) - {to_money(total_ours):,.2f} (ours) = {to_money(total_theirs - total_ours):,.2f}; "
-        f"{int(differs.sum())} customer(s) differ, {explained} of them matched by a profile"
+    formula = T(
+        "{theirs} (tool) - {ours} (ours) = {gap}; {n} customer(s) differ, {matched} of them matched by a profile",
+        theirs=f"{to_money(total_theirs):,.2f}", ours=f"{to_money(total_ours):,.2f}",
+        gap=f"{to_money(total_theirs - total_ours):,.2f}", n=int(differs.sum()), matched=explained,
     )
     result = MetricResult(
         "mrr", period, to_money(total_theirs - total_ours), "money", details, rows=frame.to_dict("records"),

@@ -11,8 +11,11 @@ import io
 import json
 import math
 import re
+from datetime import date
 from typing import Any
 
+from cs_metrics import i18n
+from cs_metrics.i18n import _, tr
 from cs_metrics.result import NONE_LABEL, TOTAL_LABEL, MetricResult
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
@@ -63,9 +66,13 @@ def display(v: Any, key: str = "", unit: str = "") -> str:
     if v is None:
         return "n/a"
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
+    if isinstance(v, i18n.T):
+        return tr(v)
     if isinstance(v, str):
-        return v
+        return i18n.value(v) if key in WORD_KEYS else i18n.words(v) if key in WORD_LIST_KEYS else i18n.era(v)
+    if isinstance(v, date):
+        return i18n.era(v)
     if unit == "percent" or key.endswith("_pct") or key.endswith("_rate"):
         return f"{v:,.2f} %"
     if unit == "money" or key.endswith("_mrr") or key in ("arr", "mrr"):
@@ -77,8 +84,14 @@ def display(v: Any, key: str = "", unit: str = "") -> str:
     return str(v)
 
 
+# Columns and details whose values are words of ours (a class, a group, a status), said in the
+# reader's language in tables; their values in CSV and JSON stay as they are.
+WORD_KEYS = frozenset({"class", "group", "status", "movement", "kind", "segment_kind", "component", "sample", "view", "from_plan", "to_plan", "customer_source"})
+WORD_LIST_KEYS = frozenset({"reason", "movements"})  # "usage 0, depth 12": the words of such a text said one by one
+
+
 def _label(key: str) -> str:
-    return key.replace("_", " ")
+    return i18n.label(key)
 
 
 # --------------------------------------------------------------------------- matrices (cohorts)
@@ -178,7 +191,9 @@ def segment_lines(r: MetricResult) -> list[tuple[str, str, Any, dict[str, Any]]]
 
 def shown_segment(label: Any, kind: str) -> str:
     """A segment's label for people: a real value spelled like a reserved label is shown in quotes."""
-    return f'"{label}"' if kind == "value" and label in (TOTAL_LABEL, NONE_LABEL) else str(label)
+    if kind == "value":
+        return f'"{label}"' if label in (TOTAL_LABEL, NONE_LABEL) else str(label)
+    return _("total") if kind == "total" else _("(none)") if kind == "none" else str(label)
 
 
 def key_details(r: MetricResult) -> list[str]:
@@ -188,6 +203,13 @@ def key_details(r: MetricResult) -> list[str]:
         numbers = [k for k, v in r.details.items() if isinstance(_plain(v), (int, float)) and not isinstance(v, bool)]
         keys = [k for k in numbers if not k.startswith("ci95_")][:3]
     return keys
+
+
+def _row_cell(row: dict[str, Any], key: str) -> str:
+    """A listing cell for people; a segment beside its kind (check's rows) is shown as in --by tables."""
+    if key == "segment" and "segment_kind" in row:
+        return shown_segment(row["segment"], row["segment_kind"])
+    return display(row.get(key), key)
 
 
 def _detail(r: MetricResult, key: str, v: Any) -> str:
@@ -296,13 +318,13 @@ def to_jsonl(r: MetricResult, explain: bool = False, rows: bool = True) -> str:
 
 
 def _title(r: MetricResult) -> str:
-    return f"{r.metric} · {r.period.label} ({r.period.start} .. {r.period.end})"
+    return f"{i18n.metric_name(r.metric)} · {i18n.period_text(r.period)}"
 
 
 def _headline(r: MetricResult) -> str:
     """The value under a listing (and the scoring date of a backtest)."""
-    when = f" · scored on {r.details['scored_on']}" if "scored_on" in r.details else ""
-    return f"{r.metric}: {display(r.value, r.metric, r.unit)}{when}"
+    when = " · " + _("scored on {day}", day=r.details["scored_on"]) if "scored_on" in r.details else ""
+    return f"{i18n.metric_name(r.metric)}: {display(r.value, r.metric, r.unit)}{when}"
 
 
 def detail_groups(details: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -330,7 +352,7 @@ def detail_groups(details: dict[str, Any]) -> tuple[list[str], list[str]]:
 def _value_rows(r: MetricResult) -> list[tuple[str, str]]:
     groups, fields = detail_groups(r.details)
     grouped = {f"{g}_{f}" for g in groups for f in fields}
-    rows = [("value", display(r.value, r.metric, r.unit))]
+    rows = [(_("value"), display(r.value, r.metric, r.unit))]
     rows += [(_label(k), _detail(r, k, v)) for k, v in r.details.items() if k not in grouped]
     return rows
 
@@ -346,7 +368,7 @@ def _group_cells(r: MetricResult) -> tuple[list[str], list[list[str]]]:
 def _segment_cells(r: MetricResult) -> tuple[list[str], list[list[str]]]:
     """The people's view of --by: segment, value and a few key details per row, the total last."""
     keys = key_details(r)
-    header = ["segment", r.metric] + [_label(k) for k in keys]
+    header = [_("segment"), i18n.metric_name(r.metric)] + [_label(k) for k in keys]
     cells = [
         [shown_segment(label, kind), display(value, r.metric, r.unit)] + [_detail(r, k, details.get(k)) for k in keys]
         for label, kind, value, details in segment_lines(r)
@@ -366,22 +388,33 @@ def to_markdown(r: MetricResult, explain: bool = False, rows: bool = True) -> st
         assert r.rows is not None
         header = list(dict.fromkeys(k for row in r.rows for k in row))
         cells = set(matrix_columns(r.rows))
-        out.append(table(header, [[matrix_cell(row.get(k)) if k in cells else display(row.get(k), k) for k in header] for row in r.rows]))
+        rows_ = [[matrix_cell(row.get(k)) if k in cells else _row_cell(row, k) for k in header] for row in r.rows]
+        out.append(table([i18n.label(k, english=k) for k in header], rows_))
         out.append(f"\n{_headline(r)}\n")
     elif r.segments is not None:
         out.append(table(*_segment_cells(r)))
     else:
-        out.append(table(["", r.metric], [list(x) for x in _value_rows(r)]))
+        out.append(table(["", i18n.metric_name(r.metric)], [list(x) for x in _value_rows(r)]))
         header, cells = _group_cells(r)
         if header:
             out.append("\n" + table(header, cells))
-    out += [f"\n> warning: {w}\n" for w in r.warnings]
+    out += ["\n> " + _("warning: {text}", text=tr(w)) + "\n" for w in r.warnings]
     if explain:
-        out.append(f"\n**Definition.** {r.definition}\n\n**Formula.** {r.formula}\n")
+        out.append("\n" + _("**Definition.** {definition}\n\n**Formula.** {formula}", definition=r.definition, formula=r.formula) + "\n")
     return "".join(out)
 
 
 _NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+(?: %| pp| pts)?|n/a|")
+
+
+def _is_number(text: str) -> bool:
+    """A number cell (right-aligned, never cut): digits with an optional unit of ours."""
+    if _NUMBER.fullmatch(text):
+        return True
+    for unit in (_("pp"), _("pts")):
+        if text.endswith(" " + unit) and _NUMBER.fullmatch(text[: -len(unit) - 1]):
+            return True
+    return False
 
 
 def _fitted(title: str, header: list[str], cells: list[list[str]], *, color: bool, width: int, caption: str | None = None):
@@ -391,12 +424,13 @@ def _fitted(title: str, header: list[str], cells: list[list[str]], *, color: boo
     from rich import box
     from rich.table import Table
 
-    numeric = [all(_NUMBER.fullmatch(row[j]) for row in cells) for j in range(len(header))]
+    numeric = [all(_is_number(row[j]) for row in cells) for j in range(len(header))]
+    w = i18n.width
     need = [
-        max((len(row[j]) for row in cells), default=0) if numeric[j] else min(max((len(row[j]) for row in cells), default=0), 16)
+        max((w(row[j]) for row in cells), default=0) if numeric[j] else min(max((w(row[j]) for row in cells), default=0), 16)
         for j in range(len(header))
     ]
-    need = [max(n, min(len(h), 12), 3) for n, h in zip(need, header)]
+    need = [max(n, min(w(h), 12), 3) for n, h in zip(need, header)]
     shown, used = [], 1
     for j, n in enumerate(need):
         if j >= 2 and used + n + 3 > width:
@@ -405,9 +439,9 @@ def _fitted(title: str, header: list[str], cells: list[list[str]], *, color: boo
         used += n + 3
     left_out = [header[j] for j in range(len(header)) if j not in shown]
     if left_out:
-        note = f"not shown at this width: {', '.join(left_out)} (see --format csv)"
+        note = _("not shown at this width: {columns} (see --format csv)", columns=", ".join(left_out))
         caption = f"{caption}\n{note}" if caption else note
-    t = Table(title=title, caption=caption, box=box.ROUNDED if color else None, min_width=min(len(title) + 2, width))
+    t = Table(title=title, caption=caption, box=box.ROUNDED if color else None, min_width=min(w(title) + 2, width))
     for j in shown:
         if numeric[j]:
             t.add_column(header[j], justify="right", no_wrap=True, min_width=need[j])
@@ -436,7 +470,7 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
         header = list(dict.fromkeys(k for row in r.rows for k in row))
         bars = is_bar_rows(r.rows)  # one customer's health components: a bar after each score
         names = [_label(k) for k in header]
-        cells = [[display(row.get(k), k) for k in header] for row in r.rows]
+        cells = [[_row_cell(row, k) for k in header] for row in r.rows]
         if bars:
             at = header.index("score") + 1
             names.insert(at, "")
@@ -453,7 +487,7 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
             total = n == len(cells) - 1
             t.add_row(*(line[j] for j in shown), style="bold" if total and color else None, end_section=n == len(cells) - 2)
     else:
-        t = Table(title=_title(r), box=style, show_header=False, min_width=len(_title(r)) + 2)
+        t = Table(title=_title(r), box=style, show_header=False, min_width=i18n.width(_title(r)) + 2)
         t.add_column("", style="bold" if color else None)
         t.add_column("", justify="right")
         for name, value in _value_rows(r):
@@ -466,8 +500,8 @@ def to_table(r: MetricResult, *, color: bool, explain: bool = False, width: int 
                 t.add_row(*(line[j] for j in shown))
     console.print(t)
     if explain:
-        console.print(f"Definition: {r.definition}", markup=False)
-        console.print(f"Formula: {r.formula}", markup=False)
+        console.print(_("Definition: {text}", text=r.definition), markup=False)
+        console.print(_("Formula: {text}", text=r.formula), markup=False)
     return buf.getvalue()
 
 
@@ -499,10 +533,10 @@ def _heat_map(r: MetricResult, *, color: bool, explain: bool, width: int | None)
 
     t = Table(
         title=_title(r),
-        caption=f"value: {display(r.value, r.metric, r.unit)}",
+        caption=f"{_('value')}: {display(r.value, r.metric, r.unit)}",
         box=box.ROUNDED if color else None,
         padding=(0, 0) if color else (0, 1),
-        min_width=len(_title(r)) + 2,
+        min_width=i18n.width(_title(r)) + 2,
     )
     for k in header:
         t.add_column(cell(_label(k), k), justify=justify[k], no_wrap=True)  # type: ignore[arg-type]
@@ -528,8 +562,8 @@ def _heat_map(r: MetricResult, *, color: bool, explain: bool, width: int | None)
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     console.print(t)
     if explain:
-        console.print(f"Definition: {r.definition}", markup=False)
-        console.print(f"Formula: {r.formula}", markup=False)
+        console.print(_("Definition: {text}", text=r.definition), markup=False)
+        console.print(_("Formula: {text}", text=r.formula), markup=False)
     return buf.getvalue()
 
 

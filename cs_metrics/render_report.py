@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 
+from cs_metrics import i18n
+from cs_metrics.i18n import N_, _, tr
 from cs_metrics.render import _plain, delimited, display, document, shown_segment
 from cs_metrics.report import Entry, Report, difference
 
 SPARKS = "▁▂▃▄▅▆▇█"
+COLUMNS = (N_("metric"), N_("value"), N_("previous"), N_("change"), N_("trend"))  # of the tables for people; N_("segment") too
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -41,9 +44,9 @@ def change_text(e: Entry, change: float | None = None, previous: float | None = 
         return "n/a"
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
     if e.result.unit == "percent":
-        return f"{arrow} {change:+,.2f} pp"
+        return f"{arrow} {change:+,.2f} {_('pp')}"
     if e.result.unit == "score":
-        return f"{arrow} {change:+,.1f} pts"
+        return f"{arrow} {change:+,.1f} {_('pts')}"
     rel = f" ({change / abs(previous) * 100:+.1f} %)" if previous else ""
     return f"{arrow} {display(change, e.spec.name, e.result.unit).lstrip()}{rel}"
 
@@ -113,22 +116,22 @@ def report_delimited(r: Report, delimiter: str) -> str:
 
 
 def report_markdown(r: Report) -> str:
-    lines = [f"### cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})\n", ""]
-    lines.append("| metric | value | previous | change | trend |")
+    lines = [f"### {_('cs-metrics report')} · {i18n.period_text(r.period)}\n", ""]
+    lines.append("| " + " | ".join(_(c) for c in COLUMNS) + " |")
     lines.append("| --- | --- | --- | --- | --- |")
     for e in r.entries:
         prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
         for label, kind, value, before, change in _segment_changes(e):  # with --by: each segment, then the total
             shown = display(before, e.spec.name, e.result.unit) if e.previous else "n/a"
             seg_change = change_text(e, change, before, segment=True) if e.previous else "n/a"
-            name = f"{e.spec.name} · {shown_segment(label, kind)}".replace("|", "\\|")
+            name = f"{i18n.metric_name(e.spec.name)} · {shown_segment(label, kind)}".replace("|", "\\|")
             lines.append(f"| {name} | {display(value, e.spec.name, e.result.unit)} | {shown} | {seg_change} | |")
-        name = f"{e.spec.name} · total" if e.result.segments else e.spec.name
+        name = f"{i18n.metric_name(e.spec.name)} · {_('total')}" if e.result.segments else i18n.metric_name(e.spec.name)
         trend = trend_text([v for _, v in e.trend], e.spec.name, e.result.unit)
         lines.append(f"| {name} | {display(e.result.value, e.spec.name, e.result.unit)} | {prev} | {change_text(e)} | {trend} |")
     if r.skipped:
-        lines.append("\nNot computed:\n")
-        lines += [f"- `{s['metric']}`: {s['reason']}" for s in r.skipped]
+        lines.append("\n" + _("Not computed:") + "\n")
+        lines += [f"- `{s['metric']}`: {tr(s['reason'])}" for s in r.skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -142,13 +145,13 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
     buf = io.StringIO()
     width = width or (shutil.get_terminal_size((120, 24)).columns if color else 1000)  # piped: nothing is cut
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
-    title = f"cs-metrics report · {r.period.label} ({r.period.start} .. {r.period.end})"
-    t = Table(title=title, box=box.ROUNDED if color else None, min_width=len(title) + 2)
+    title = f"{_('cs-metrics report')} · {i18n.period_text(r.period)}"
+    t = Table(title=title, box=box.ROUNDED if color else None, min_width=i18n.width(title) + 2)
     has_trend = any(e.trend for e in r.entries)
     has_segments = any(e.result.segments for e in r.entries)
     columns = ["metric"] + (["segment"] if has_segments else []) + ["value", "previous", "change"] + (["trend"] if has_trend else [])
     for name in columns:
-        t.add_column(name, justify="left" if name in ("metric", "segment", "trend") else "right", no_wrap=name in ("value", "previous", "change"))
+        t.add_column(_(name), justify="left" if name in ("metric", "segment", "trend") else "right", no_wrap=name in ("value", "previous", "change"))
     for e in r.entries:
         style = {True: "green", False: "red"}.get(e.improved) if color else None
         prev = display(e.previous.value, e.spec.name, e.result.unit) if e.previous else "n/a"
@@ -156,12 +159,12 @@ def report_table(r: Report, *, color: bool, width: int | None = None) -> str:
         for label, kind, value, before, change in _segment_changes(e):
             shown = display(before, e.spec.name, e.result.unit) if e.previous else "n/a"
             seg_change = change_text(e, change, before, segment=True) if e.previous else "n/a"
-            t.add_row(e.spec.name, shown_segment(label, kind), display(value, e.spec.name, e.result.unit), shown, seg_change, *([""] if has_trend else []))
-        segment = ["total" if e.result.segments else ""] if has_segments else []
-        t.add_row(e.spec.name, *segment, display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
+            t.add_row(i18n.metric_name(e.spec.name), shown_segment(label, kind), display(value, e.spec.name, e.result.unit), shown, seg_change, *([""] if has_trend else []))
+        segment = [_("total") if e.result.segments else ""] if has_segments else []
+        t.add_row(i18n.metric_name(e.spec.name), *segment, display(e.result.value, e.spec.name, e.result.unit), prev, change_text(e), *spark, style=style)
     console.print(t)
     for s in r.skipped:
-        console.print(f"not computed: {s['metric']}: {s['reason']}", markup=False)
+        console.print(_("not computed: {metric}: {reason}", metric=s["metric"], reason=tr(s["reason"])), markup=False)
     return buf.getvalue()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cs_metrics import i18n
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import CsMetricsError, DataError
@@ -81,7 +82,7 @@ def _plan(specs: list[MetricSpec], cfg: Config, ds: Dataset):
         inputs = spec.inputs(cfg, ds.exists)
         absent = [i.table for i in inputs if not i.if_present and not ds.exists(i.table)]
         if absent:
-            skipped.append({"metric": spec.name, "reason": "; ".join(ds.why_absent(t) for t in absent)})
+            skipped.append({"metric": spec.name, "reason": i18n.join("; ", [ds.why_absent(t) for t in absent])})
             continue
         runnable.append((spec, inputs))
         for i in inputs:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from cs_metrics.errors import CsMetricsError
+from cs_metrics.i18n import N_
 from cs_metrics.metrics import REGISTRY
 from cs_metrics.report import Report
 from cs_metrics.result import MetricResult
 
 # There are no config profiles yet: the footer names the definitions in force with this one text.
-PROFILE = "cs-metrics (default definitions)"
+PROFILE = N_("cs-metrics (default definitions)")
 # The metrics drawn per segment with --by (small multiples), in this order, when the report has them.
 SMALL_MULTIPLES = ("mrr", "churn", "ndr", "nps", "csat")
 # Dates that schedule the future (a term's end, a due date, a planned cancellation) say nothing about

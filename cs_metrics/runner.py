@@ -12,6 +12,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import DataError, UsageError
+from cs_metrics.i18n import T
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import MetricSpec
 from cs_metrics.period import Period
@@ -78,7 +79,7 @@ def compute(spec: MetricSpec, func, frames: dict, period: Period, cfg: Config, d
         result.segments = segments(func, use, period, cfg, ds, by)
     coverage.check(result, spans, [i.table for i in inputs if not i.if_present and i.table in frames])
     for table in dropped:
-        result.warnings.append(f"{spans[table].text()}: left out for {window[0]}..{window[1]}, which it does not reach")
+        result.warnings.append(T("{span}: left out for {start}..{end}, which it does not reach", span=spans[table].text(), start=window[0], end=window[1]))
     result.coverage = {t: spans[t] for t in frames if t in spans}
     return result
 

@@ -107,7 +107,9 @@ _NOTES: dict[str, str] = {}
 
 def notes() -> list[str]:
     """Why a script was cut into character pairs instead of words (empty when all went well)."""
-    return [f"{script} text was cut into character pairs: {why}" for script, why in sorted(_NOTES.items())]
+    from cs_metrics.i18n import T
+
+    return [T("{script} text was cut into character pairs: {why}", script=script, why=why) for script, why in sorted(_NOTES.items())]
 
 
 def _load_failed(script: str, error: BaseException) -> None:

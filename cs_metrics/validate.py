@@ -5,6 +5,7 @@ from __future__ import annotations
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import DataError
+from cs_metrics.i18n import T
 from cs_metrics.load import Dataset
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -31,7 +32,7 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
             row["status"] = "missing" if configured else "not present"
             if configured:
                 failed += 1
-                row["problem"] = "the config names this file but it does not exist"
+                row["problem"] = T("the config names this file but it does not exist")
             rows.append(row)
             continue
         try:
@@ -75,8 +76,8 @@ def validate_all(cfg: Config, period: Period) -> tuple[MetricResult, int]:
         {"tables_read": sum(1 for r in rows if r["read"] is not None), "tables_failed": failed, "rejected_rows": total},
         rows=rows,
         warnings=warnings,
-        definition="Rows of every table checked against the data contract.",
-        formula=f"{total} rejected rows in {len(rows)} tables",
+        definition=T("Rows of every table checked against the data contract."),
+        formula=T("{total} rejected rows in {n} tables", total=total, n=len(rows)),
     )
     return result, failed
 

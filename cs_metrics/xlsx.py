@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cs_metrics import i18n
 from cs_metrics.errors import UsageError
-from cs_metrics.render import _plain, guard, segment_lines
+from cs_metrics.render import WORD_KEYS, _plain, guard, segment_lines
 from cs_metrics.result import MetricResult
 
 PERCENT_FORMAT = '0.00" %"'  # values are percentages already (6.4 means 6.4 %)
@@ -24,6 +25,24 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # XML 1.0 holds no C0 control character but tab, LF and CR: vertical tab and form feed become line
 # breaks (what they meant in the export), the others U+FFFD.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A workbook in Thai or Chinese names a font with the script's glyphs (Excel and LibreOffice fall back
+# per character for the rest: Latin names, the other script's customer names).
+FONTS = {"th": "Leelawadee UI", "zh": "Microsoft YaHei"}
+
+
+def _font(bold: bool = False):
+    """The font of a cell in the language in force; None (the workbook's default) in English."""
+    from openpyxl.styles import Font
+
+    name = FONTS.get(i18n.current())
+    if name is None:
+        return Font(bold=True) if bold else None
+    return Font(name=name, bold=bold)
+
+
+def _label(key: str) -> str:
+    """A header or details key for people: the key itself in English (as in CSV), translated otherwise."""
+    return i18n.label(key, english=key)
 
 
 def _xml_text(v: str) -> str:
@@ -45,7 +64,7 @@ def _is_percent(key: str, unit: str | None = None) -> bool:
 
 
 def _put(ws, row: int, col: int, value: Any, fmt: str | None = None) -> None:
-    value = _plain(value)
+    value = i18n.tr(value) if isinstance(value, i18n.T) else _plain(value)
     if isinstance(value, str):
         if len(value) == 10 and _ISO_DAY.fullmatch(value):  # an ISO day is an Excel date
             try:
@@ -55,6 +74,9 @@ def _put(ws, row: int, col: int, value: Any, fmt: str | None = None) -> None:
         if isinstance(value, str):
             value = guard(_xml_text(value))
     cell = ws.cell(row=row, column=col, value=value)
+    font = _font()
+    if font is not None:
+        cell.font = font
     if fmt and isinstance(value, (int, float, date)) and not isinstance(value, bool):
         cell.number_format = fmt
 
@@ -68,29 +90,29 @@ def _format_for(key: str, unit: str | None = None) -> str | None:
 
 
 def _table(ws, header: list[str], rows: list[list[Any]], unit: str | None = None, value_col: str | None = None) -> None:
-    from openpyxl.styles import Font
-
     for j, name in enumerate(header, 1):
-        ws.cell(row=1, column=j, value=name).font = Font(bold=True)
+        ws.cell(row=1, column=j, value=_label(name)).font = _font(bold=True)
     for i, row in enumerate(rows, 2):
         for j, (name, value) in enumerate(zip(header, row), 1):
+            if name in WORD_KEYS and isinstance(value, str):
+                value = i18n.value(value)
             _put(ws, i, j, value, _format_for(name, unit if name == value_col else None))
     for j, name in enumerate(header, 1):
         ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(10, min(40, len(name) + 4))
 
 
 def _summary(ws, r: MetricResult) -> None:
-    for i, (k, v) in enumerate((("metric", r.metric), ("period_start", r.period.start), ("period_end", r.period.end), ("unit", r.unit)), 1):
-        _put(ws, i, 1, k)
+    for i, (k, v) in enumerate((("metric", i18n.metric_name(r.metric)), ("period_start", r.period.start), ("period_end", r.period.end), ("unit", r.unit)), 1):
+        _put(ws, i, 1, _label(k))
         _put(ws, i, 2, v, DATE_FORMAT)
-    _put(ws, 5, 1, "value")
+    _put(ws, 5, 1, _label("value"))
     _put(ws, 5, 2, r.value, _format_for("value", r.unit))
     for i, (k, v) in enumerate(r.details.items(), 6):
-        _put(ws, i, 1, k)
-        _put(ws, i, 2, v, _format_for(k, r.unit if k.startswith("ci95_") else None))  # an interval is in the value's unit
+        _put(ws, i, 1, _label(k))
+        _put(ws, i, 2, i18n.value(v) if k in WORD_KEYS and isinstance(v, str) else v, _format_for(k, r.unit if k.startswith("ci95_") else None))  # an interval is in the value's unit
     row = 6 + len(r.details)
     for w in r.warnings:
-        _put(ws, row, 1, "warning")
+        _put(ws, row, 1, _label("warning"))
         _put(ws, row, 2, w)
         row += 1
     ws.column_dimensions["A"].width = 28
@@ -157,7 +179,7 @@ def write_report(path: Path, report) -> None:
     ws = wb.active
     ws.title = "report"
     header, rows = _grid(report)
-    _table(ws, header, rows)
+    _table(ws, header, [[i18n.metric_name(v) if k == "metric" else v for k, v in zip(header, row)] for row in rows])
     for i, row in enumerate(rows, 2):  # value, previous and change in each metric's own unit
         unit = row[header.index("unit")]
         for name in ("value", "previous_value", "change"):
@@ -173,7 +195,7 @@ def write_report(path: Path, report) -> None:
     for e in report.entries:
         add_result(wb, e.result, taken)
     if report.skipped:
-        _table(wb.create_sheet(_sheet_name("skipped", taken)), ["metric", "reason"], [[s["metric"], s["reason"]] for s in report.skipped])
+        _table(wb.create_sheet(_sheet_name("skipped", taken)), ["metric", "reason"], [[s["metric"], i18n.tr(s["reason"])] for s in report.skipped])
     _coverage_sheet(wb.create_sheet(_sheet_name("coverage", taken)), report)
     _save(wb, path)
 
@@ -186,7 +208,7 @@ def _coverage_sheet(ws, report) -> None:
     through = data_through(spans)
     _table(ws, ["table", "file", "first_day", "last_day"], [[s.table, s.file, s.start, s.end] for s in spans.values()])
     row = len(spans) + 3
-    _put(ws, row, 1, "data_through")
+    _put(ws, row, 1, _label("data_through"))
     _put(ws, row, 2, through)
     for r in range(2, row + 1):
         for c in (2, 3, 4):

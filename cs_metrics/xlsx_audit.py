@@ -28,11 +28,13 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from cs_metrics import i18n
 from cs_metrics.config import Config
+from cs_metrics.i18n import N_, _, tr
 from cs_metrics.load import MRR_SCALE
 from cs_metrics.period import Period, parse_period
 from cs_metrics.render import guard
-from cs_metrics.xlsx import MONEY_FORMAT, PERCENT_FORMAT, _save
+from cs_metrics.xlsx import MONEY_FORMAT, PERCENT_FORMAT, _font, _save
 
 NA = "n/a"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -67,11 +69,11 @@ class _Sheet:
         self.checks = checks
 
     def text(self, row: int, col: int, value: str, bold: bool = False) -> None:
-        cell = self.ws.cell(row=row, column=col, value=guard(str(value)))
-        if bold:
-            from openpyxl.styles import Font
-
-            cell.font = Font(bold=True)
+        """A text cell, said in the reader's language when it is one of ours (a header, a label)."""
+        cell = self.ws.cell(row=row, column=col, value=guard(tr(value)))
+        font = _font(bold)
+        if font is not None:
+            cell.font = font
 
     def number(self, row: int, col: int, value: float | int | None, unit: str) -> None:
         if value is None:
@@ -94,6 +96,19 @@ class _Sheet:
     def widths(self, widths: dict[int, float]) -> None:
         for col, width in widths.items():
             self.ws.column_dimensions[_letter(col)].width = width
+
+
+def _what(what: str) -> str:
+    """What a checked formula is (`opening MRR 2026-10`, `NRR, 2026-10`) in the reader's language: its
+    longest leading words that are a header or label of ours, said again; the period as it is."""
+    words = what.split(" ")
+    for k in range(len(words), 0, -1):
+        name = " ".join(words[:k]).rstrip(",")
+        said = i18n.lookup(name)
+        if said is not None:
+            rest = what[len(name):]
+            return said + (", " + tr(N_("change")) if rest == ", change" else rest)
+    return what
 
 
 def _letter(col: int) -> str:
@@ -127,9 +142,9 @@ def _step_label(p: Period) -> str:
 
 
 BRIDGE_HEADER = [
-    "period", "step", "opening snapshot", "closing snapshot", "opening MRR", "new MRR", "reactivation MRR",
-    "expansion MRR", "contraction MRR", "churn MRR", "closing MRR", "net new MRR", "quick ratio",
-    "opening customers", "new customers", "reactivated customers", "churned customers", "closing customers",
+    N_("period"), N_("step"), N_("opening snapshot"), N_("closing snapshot"), N_("opening MRR"), N_("new MRR"), N_("reactivation MRR"),
+    N_("expansion MRR"), N_("contraction MRR"), N_("churn MRR"), N_("closing MRR"), N_("net new MRR"), N_("quick ratio"),
+    N_("opening customers"), N_("new customers"), N_("reactivated customers"), N_("churned customers"), N_("closing customers"),
 ]  # fmt: skip
 B = {name: j for j, name in enumerate(BRIDGE_HEADER, 1)}
 
@@ -218,9 +233,9 @@ class _Refs:
 
 
 RETENTION_HEADER = [
-    "cohort", "window", "opening snapshot", "closing snapshot", "starting customers", "churned customers",
-    "retained customers", "opening MRR of S", "expansion of S", "contraction of S", "churn of S",
-    "closing MRR of S", "retained MRR of S", "new customers lost (include_new)",
+    N_("cohort"), N_("window"), N_("opening snapshot"), N_("closing snapshot"), N_("starting customers"), N_("churned customers"),
+    N_("retained customers"), N_("opening MRR of S"), N_("expansion of S"), N_("contraction of S"), N_("churn of S"),
+    N_("closing MRR of S"), N_("retained MRR of S"), N_("new customers lost (include_new)"),
 ]  # fmt: skip
 R = {name: j for j, name in enumerate(RETENTION_HEADER, 1)}
 
@@ -306,6 +321,8 @@ def _arpu_on_mrr(cfg: Config) -> bool:
     return cfg.metrics.arpu.basis in ("auto", "mrr")
 
 
+# The labels the movements' rows get (f"{m.capitalize()} MRR"), for the catalogues
+_MOVEMENT_LABELS = (N_("New MRR"), N_("Reactivation MRR"), N_("Expansion MRR"), N_("Contraction MRR"), N_("Churn MRR"))
 Formula = Callable[[_Refs], str]
 Value = Callable[[dict[str, Any]], "float | None"]
 
@@ -313,41 +330,41 @@ Value = Callable[[dict[str, Any]], "float | None"]
 def _metrics(cfg: Config) -> list[tuple[str, str, str, Formula, Value]]:
     """(label, what computes it in cs-metrics, unit, formula on the period's cells, its computed value)."""
     out: list[tuple[str, str, str, Formula, Value]] = [
-        ("Opening MRR", "mrr: opening_mrr", "money", lambda r: f"={r.first('opening MRR')}", lambda v: v["mrr"].details["opening_mrr"]),
+        (N_("Opening MRR"), "mrr: opening_mrr", "money", lambda r: f"={r.first('opening MRR')}", lambda v: v["mrr"].details["opening_mrr"]),
     ]
-    for m in MOVEMENTS:
+    for m in MOVEMENTS:  # labelled as _MOVEMENT_LABELS says
         out.append((f"{m.capitalize()} MRR", f"mrr: {m}_mrr", "money", lambda r, m=m: f"={r.sum(f'{m} MRR')}", lambda v, m=m: v["mrr"].details[f"{m}_mrr"]))
     out += [
-        ("Closing MRR", "mrr", "money", lambda r: f"={r.last('closing MRR')}", lambda v: v["mrr"].value),
-        ("Net new MRR", "mrr: net_new_mrr", "money", lambda r: f"={r.last('closing MRR')}-{r.first('opening MRR')}",
+        (N_("Closing MRR"), "mrr", "money", lambda r: f"={r.last('closing MRR')}", lambda v: v["mrr"].value),
+        (N_("Net new MRR"), "mrr: net_new_mrr", "money", lambda r: f"={r.last('closing MRR')}-{r.first('opening MRR')}",
          lambda v: v["mrr"].details["net_new_mrr"]),
         ("ARR", "mrr: arr", "money", lambda r: f"=12*{r.last('closing MRR')}", lambda v: v["mrr"].details["arr"]),
-        ("Paying customers at opening", "mrr: opening_customers", "count", lambda r: f"={r.first('opening customers')}",
+        (N_("Paying customers at opening"), "mrr: opening_customers", "count", lambda r: f"={r.first('opening customers')}",
          lambda v: v["mrr"].details["opening_customers"]),
-        ("Paying customers at closing", "mrr: closing_customers", "count", lambda r: f"={r.last('closing customers')}",
+        (N_("Paying customers at closing"), "mrr: closing_customers", "count", lambda r: f"={r.last('closing customers')}",
          lambda v: v["mrr"].details["closing_customers"]),
     ]  # fmt: skip
     if _arpu_on_mrr(cfg):
         out.append(("ARPU", "arpu", "money", lambda r: _safe_div(r.last("closing MRR"), r.last("closing customers")), lambda v: v["arpu"].value))
     out += [
-        ("Quick ratio", "quick-ratio", "ratio",
+        (N_("Quick ratio"), "quick-ratio", "ratio",
          lambda r: _safe_div(f"{r.sum('new MRR')}+{r.sum('reactivation MRR')}+{r.sum('expansion MRR')}",
                              f"{r.sum('contraction MRR')}+{r.sum('churn MRR')}"),
          lambda v: v["quick_ratio"].value),
         ("NRR", "ndr", "percent", lambda r: _safe_div(r.s("closing MRR of S"), r.s("opening MRR of S"), "*100"), lambda v: v["ndr"].value),
         ("GRR", "grr", "percent", lambda r: _safe_div(r.s("retained MRR of S"), r.s("opening MRR of S"), "*100"), lambda v: v["grr"].value),
-        ("Revenue churn (gross)", "revenue-churn", "percent",
+        (N_("Revenue churn (gross)"), "revenue-churn", "percent",
          lambda r: _safe_div(f"{r.s('contraction of S')}+{r.s('churn of S')}", r.s("opening MRR of S"), "*100"),
          lambda v: v["revenue_churn"].value),
-        ("Net MRR churn", "revenue-churn: net_mrr_churn", "percent",
+        (N_("Net MRR churn"), "revenue-churn: net_mrr_churn", "percent",
          lambda r: _safe_div(f"{r.s('contraction of S')}+{r.s('churn of S')}-{r.s('expansion of S')}", r.s("opening MRR of S"), "*100"),
          lambda v: v["revenue_churn"].details["net_mrr_churn"]),
-        ("Revenue growth", "revenue-growth", "percent",
+        (N_("Revenue growth"), "revenue-growth", "percent",
          lambda r: _safe_div(f"{r.s('closing MRR of S')}-{r.s('opening MRR of S')}", r.s("opening MRR of S"), "*100"),
          lambda v: v["revenue_growth"].value),
-        ("NRR, trailing 12 months", "ndr --window 12m", "percent",
+        (N_("NRR, trailing 12 months"), "ndr --window 12m", "percent",
          lambda r: _safe_div(r.s("closing MRR of S", True), r.s("opening MRR of S", True), "*100"), lambda v: v["ndr_12m"].value),
-        ("GRR, trailing 12 months", "grr --window 12m", "percent",
+        (N_("GRR, trailing 12 months"), "grr --window 12m", "percent",
          lambda r: _safe_div(r.s("retained MRR of S", True), r.s("opening MRR of S", True), "*100"), lambda v: v["grr_12m"].value),
     ]  # fmt: skip
     return out + _churn_metrics(cfg)
@@ -363,18 +380,18 @@ def _churn_metrics(cfg: Config) -> list[tuple[str, str, str, Formula, Value]]:
         def net(r: _Refs) -> str:
             return _safe_div(f"{r.first('opening customers')}-{r.last('closing customers')}", r.first("opening customers"), "*100")
 
-        return [("Customer churn (net)", "churn", "percent", net, lambda v: v["churn"].value)]
+        return [(N_("Customer churn (net)"), "churn", "percent", net, lambda v: v["churn"].value)]
 
     def churned(r: _Refs, trailing: bool) -> str:  # include_new: customers won and lost inside the window count too
         lost = r.s("churned customers", trailing)
         return f"{lost}+{r.s('new customers lost (include_new)', trailing)}" if opt.include_new else lost
 
     return [
-        ("Customer churn", "churn", "percent", lambda r: _safe_div(churned(r, False), r.s("starting customers"), "*100"),
+        (N_("Customer churn"), "churn", "percent", lambda r: _safe_div(churned(r, False), r.s("starting customers"), "*100"),
          lambda v: v["churn"].value),
-        ("Customer churn, trailing 12 months", "churn --window 12m", "percent",
+        (N_("Customer churn, trailing 12 months"), "churn --window 12m", "percent",
          lambda r: _safe_div(churned(r, True), r.s("starting customers", True), "*100"), lambda v: v["churn_12m"].value),
-        ("Logo retention, trailing 12 months", "churn --window 12m: logo_retention", "percent",
+        (N_("Logo retention, trailing 12 months"), "churn --window 12m: logo_retention", "percent",
          lambda r: _safe_div(r.s("retained customers", True), r.s("starting customers", True), "*100"),
          lambda v: v["churn_12m"].details["logo_retention"]),
     ]  # fmt: skip
@@ -382,7 +399,7 @@ def _churn_metrics(cfg: Config) -> list[tuple[str, str, str, Formula, Value]]:
 
 def _metrics_sheet(sh: _Sheet, frames, blocks: list[_Block], cfg: Config) -> None:
     current, previous = blocks[-1], blocks[0]
-    header = ["metric", "computed by", "unit", current.period.label, f"{previous.period.label} (previous)", "change"]
+    header = [N_("metric"), N_("computed by"), N_("unit"), current.period.label, _("{period} (previous)", period=previous.period.label), N_("change")]
     for j, name in enumerate(header, 1):
         sh.text(1, j, name, bold=True)
     now_results, before_results = _results(frames, current.period, cfg), _results(frames, previous.period, cfg)
@@ -403,17 +420,17 @@ def _metrics_sheet(sh: _Sheet, frames, blocks: list[_Block], cfg: Config) -> Non
 def _checks_sheet(sh: _Sheet, checks: list[_Check]) -> str:
     """Every registered formula beside the value cs-metrics computed; returns the cell that counts the differences."""
     first, last = 5, 4 + len(checks)
-    sh.text(1, 1, "formulas checked", bold=True)
+    sh.text(1, 1, N_("formulas checked"), bold=True)
     sh.ws.cell(row=1, column=2, value=f"=COUNTA(A{first}:A{last})").number_format = COUNT_FORMAT
-    sh.text(2, 1, "differences", bold=True)
+    sh.text(2, 1, N_("differences"), bold=True)
     sh.ws.cell(row=2, column=2, value=f'=COUNTIF(G{first}:G{last},"<>ok")').number_format = COUNT_FORMAT
-    header = ["sheet", "cell", "what", "formula gives", "cs-metrics computed", "difference", "status"]
+    header = [N_("sheet"), N_("cell"), N_("what"), N_("formula gives"), N_("cs-metrics computed"), N_("difference"), N_("status")]
     for j, name in enumerate(header, 1):
         sh.text(4, j, name, bold=True)
     for i, c in enumerate(checks, first):  # one row = a formula cell of the workbook
         sh.text(i, 1, c.sheet)
         sh.text(i, 2, c.cell)
-        sh.text(i, 3, c.what)
+        sh.text(i, 3, _what(c.what))
         sh.ws.cell(row=i, column=4, value=f"={c.sheet}!{c.cell}").number_format = FORMATS[c.unit]
         sh.number(i, 5, c.expected, c.unit)
         sh.ws.cell(row=i, column=6, value=f'=IF(AND(ISNUMBER(D{i}),ISNUMBER(E{i})),ROUND(D{i}-E{i},4),IF(D{i}=E{i},0,"differs"))').number_format = DIFF_FORMAT
@@ -427,25 +444,25 @@ def _about(sh: _Sheet, period: Period, previous: Period, cfg: Config, difference
     from cs_metrics import __version__
 
     lines = [
-        ("cs-metrics audit workbook", ""),
-        ("period", f"{period.label} ({period.start}..{period.end})"),
-        ("previous period", f"{previous.label} ({previous.start}..{previous.end})"),
-        ("currency", cfg.currency.base or "as in the data (one currency)"),
-        ("written by", f"cs-metrics {__version__}"),
+        (N_("cs-metrics audit workbook"), ""),
+        (N_("period"), f"{period.label} ({period.start}..{period.end})"),
+        (N_("previous period"), f"{previous.label} ({previous.start}..{previous.end})"),
+        (N_("currency"), cfg.currency.base or N_("as in the data (one currency)")),
+        (N_("written by"), f"cs-metrics {__version__}"),
         ("", ""),
-        ("Bridge", "The MRR bridge per monthly step: opening, new, reactivation, expansion, contraction, churn (data), "
+        ("Bridge", N_("The MRR bridge per monthly step: opening, new, reactivation, expansion, contraction, churn (data), "
                    "closing = opening + new + reactivation + expansion - contraction - churn (formula); a step opens "
-                   "where the one before closed. Customers the same way."),
-        ("Retention", "The starting cohort S (customers paying at the opening snapshot) of each period and of the 12 "
+                   "where the one before closed. Customers the same way.")),
+        ("Retention", N_("The starting cohort S (customers paying at the opening snapshot) of each period and of the 12 "
                       "months to its end: its MRR at the opening and its expansion, contraction and churn to the "
                       "closing, customer by customer (data, or formulas on Bridge where it gives them: S's size and "
                       "MRR are a period's opening, and over one step S moves as the step); closing and retained MRR "
-                      "of S (formulas)."),
-        ("Metrics", "Each metric as a formula on Bridge and Retention: ARR = 12 x closing MRR, NRR = closing MRR of S / "
+                      "of S (formulas).")),
+        ("Metrics", N_("Each metric as a formula on Bridge and Retention: ARR = 12 x closing MRR, NRR = closing MRR of S / "
                     "opening MRR of S x 100, GRR = retained MRR of S / opening MRR of S x 100, churn = churned / "
-                    "starting customers x 100, quick ratio = (new + reactivation + expansion) / (contraction + churn) ..."),
-        ("Checks", "Every formula beside the value cs-metrics computed for it; differences are rounded to 4 decimals. "
-                   "n/a marks a value that is undefined (a zero denominator)."),
+                    "starting customers x 100, quick ratio = (new + reactivation + expansion) / (contraction + churn) ...")),
+        ("Checks", N_("Every formula beside the value cs-metrics computed for it; differences are rounded to 4 decimals. "
+                   "n/a marks a value that is undefined (a zero denominator).")),
         ("", ""),
     ]  # fmt: skip
     for i, (key, text) in enumerate(lines, 1):
@@ -453,7 +470,7 @@ def _about(sh: _Sheet, period: Period, previous: Period, cfg: Config, difference
         if text:
             sh.text(i, 2, text)
     row = len(lines) + 1
-    sh.text(row, 1, "differences", bold=True)
+    sh.text(row, 1, N_("differences"), bold=True)
     sh.ws.cell(row=row, column=2, value=f"={differences}").number_format = COUNT_FORMAT
     sh.widths({1: 26, 2: 120})
 

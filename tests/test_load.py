@@ -667,6 +667,21 @@ def test_integers(tmp_path):
     assert accounting(rep) == (6, 4, {reason: 2}, {reason: [4, 6]}, {})
 
 
+def test_a_whole_number_beyond_int64_is_a_rejected_row_and_a_large_one_stays_exact(tmp_path):
+    text = lines(
+        "invoice_id,customer_id,issued_at,amount,quantity",
+        "I1,C1,2024-05-01,10,99999999999999999999",  # 2: 20 digits, no count: rejected (was a traceback)
+        "I2,C1,2024-05-01,10,123456789012345678",  # 3: 18 digits, exact (a float would round it)
+        "I3,C1,2024-05-01,10,-000000000000000000007",  # 4: leading zeros are no digits of the value
+        "I4,C1,2024-05-01,10,",  # 5: missing
+    )
+    frame, rep = load(tmp_path, "invoices", text, optional=["quantity"])
+    assert frame["invoice_id"].tolist() == ["I2", "I3", "I4"]
+    assert ints(frame["quantity"]) == [123456789012345678, -7, None]
+    reason = "bad quantity (expected a whole number)"
+    assert accounting(rep) == (4, 3, {reason: 1}, {reason: [2]}, {})
+
+
 # --------------------------------------------------------------------------- 11. invoice status
 
 

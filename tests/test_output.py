@@ -321,6 +321,7 @@ _SIGNAL_MID_WRITE = """
 import os, signal, sys
 import cs_metrics.cli
 signum = getattr(signal, sys.argv[1])
+signal.signal(signum, signal.SIG_DFL)  # as in a terminal: a suite run under nohup would inherit SIGHUP ignored
 real_replace = os.replace
 def replace(src, dst):  # the signal arrives after the temp file is written, before the rename
     os.kill(os.getpid(), signum)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cs_metrics.i18n import T
 
-def safe_ratio(numerator: float, denominator: float, *, scale: float = 1.0, what: str = "the ratio"):
+
+def safe_ratio(numerator: float, denominator: float, *, scale: float = 1.0, what: str = T("the ratio")):
     """Return (value, None), or (None, reason) when the denominator is zero.
 
     >>> safe_ratio(64, 1000, scale=100)
@@ -12,7 +14,7 @@ def safe_ratio(numerator: float, denominator: float, *, scale: float = 1.0, what
     'churn is undefined: its denominator is 0'
     """
     if denominator == 0:
-        return None, f"{what} is undefined: its denominator is 0"
+        return None, T("{what} is undefined: its denominator is 0", what=what)
     return numerator * scale / denominator, None
 
 
@@ -42,7 +44,7 @@ def wilson(successes: float, n: float, z: float = 1.96) -> tuple[float, float] |
     return max(0.0, centre - half) * 100, min(1.0, centre + half) * 100
 
 
-def rate(numerator: float, denominator: float, *, what: str, population: str = "customers"):
+def rate(numerator: float, denominator: float, *, what: str, population: str = T("customers")):
     """A percentage of a count with its 95 % Wilson interval and a low-sample warning.
 
     Returns (value or None, details {ci95_low, ci95_high}, warnings)."""
@@ -52,7 +54,9 @@ def rate(numerator: float, denominator: float, *, what: str, population: str = "
     warnings = [why] if why else []
     if interval and denominator < SMALL_SAMPLE:
         warnings.append(
-            f"{what} rests on only {int(denominator)} {population}: the 95 % interval is "
-            f"{interval[0]:.1f} %..{interval[1]:.1f} %"
+            T(
+                "{what} rests on only {n} {population}: the 95 % interval is {low:.1f} %..{high:.1f} %",
+                what=what, n=int(denominator), population=population, low=interval[0], high=interval[1],
+            )
         )
     return value, details, warnings

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from cs_metrics.i18n import T
 from cs_metrics.load import MRR_SCALE
 
 _FOREVER = np.datetime64("9999-12-31")
@@ -221,7 +222,7 @@ def snapshot_day(frames: dict[str, pd.DataFrame]) -> date | None:
 def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
     """The rows MRR comes from and how a row's MRR is made, for --explain."""
     if revenue_source(frames, cfg) == "invoice_lines":
-        return (
+        return T(
             " MRR from invoice lines (revenue_source): each line's amount / months of its service period "
             "[period_start, period_end) on every day of it (whole months from the start, the days left against "
             "the month the line ends with), credit lines included; a customer's MRR is never below 0."
@@ -230,24 +231,26 @@ def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
 
     discounts = in_force(cfg).discounts
     if discounts == "all":
-        counted = "less its discount (metrics.mrr.discounts: true)"
+        counted = T("less its discount (metrics.mrr.discounts: true)")
     elif discounts == "none":
-        counted = "at list price, discounts not counted (metrics.mrr.discounts: false)"
+        counted = T("at list price, discounts not counted (metrics.mrr.discounts: false)")
     else:
-        counted = (
+        counted = T(
             "less its discount only when the discount is permanent (definitions.discounts: forever; a discount "
             "without a discount_duration counts as permanent)"
         )
-    words = (
-        f" MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
-        "a row (before trial_ends_at) carries none."
+    words = T(
+        " MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
+        "a row (before trial_ends_at) carries none.",
+        counted=counted,
     )
     day = snapshot_day(frames)
     if day is not None:
-        words += (
-            f" Limitation: the subscriptions export is a snapshot taken on {day} (one row per subscription at that "
+        words += T(
+            " Limitation: the subscriptions export is a snapshot taken on {day} (one row per subscription at that "
             "day's seats and price), so a day before it is computed at that day's prices and a past upgrade, "
-            "downgrade or discount change is invisible; invoice lines (revenue_source: invoice_lines) give history."
+            "downgrade or discount change is invisible; invoice lines (revenue_source: invoice_lines) give history.",
+            day=day,
         )
     return words
 
@@ -271,9 +274,10 @@ def fx_warning(frames: dict[str, pd.DataFrame], cfg) -> str | None:
     base = (cfg.currency.base or "").upper()
     if table is None or "currency" not in table or not table["currency"].ne(base).any():
         return None
-    return (
-        f"definitions.fx: {fx} converts at the rate of a day, and there is no fx_rates table: the fixed rates "
-        "of currency.rates are used (put fx_rates.csv with date, currency, rate in the data folder)"
+    return T(
+        "definitions.fx: {fx} converts at the rate of a day, and there is no fx_rates table: the fixed rates "
+        "of currency.rates are used (put fx_rates.csv with date, currency, rate in the data folder)",
+        fx=fx,
     )
 
 
@@ -282,10 +286,11 @@ def snapshot_warning(frames: dict[str, pd.DataFrame], cfg, first_day: date) -> s
     day = snapshot_day(frames)
     if day is None or revenue_source(frames, cfg) != "subscriptions" or first_day >= day:
         return None
-    return (
-        f"the subscriptions export is a snapshot taken on {day}: days before it (here from {first_day}) are computed "
+    return T(
+        "the subscriptions export is a snapshot taken on {day}: days before it (here from {first_day}) are computed "
         "at that day's seats and prices, so past upgrades and downgrades do not show; for history map the invoice "
-        "line items and set revenue_source: invoice_lines (or snapshot: false if each price change is a row of its own)"
+        "line items and set revenue_source: invoice_lines (or snapshot: false if each price change is a row of its own)",
+        day=day, first_day=first_day,
     )
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T
 from cs_metrics.period import Period, parse_period
 
 MAX_MONTHS = 120
@@ -68,7 +69,8 @@ def window_words(period: Period, window: str | None) -> str:
     months = window_months(window)
     if months is None:
         return ""
-    return (
-        f"Trailing {months} months (--window {months}m): from the snapshot at the end of {period.opening}, "
-        f"{months} months before the end of {period.closing}. "
+    return T(
+        "Trailing {months} months (--window {months}m): from the snapshot at the end of {opening}, "
+        "{months} months before the end of {closing}. ",
+        months=months, opening=period.opening, closing=period.closing,
     )

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T, join
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_grid, mrr_rows
 from cs_metrics.period import Period
@@ -28,7 +29,10 @@ def group_row(view: str, group: str, members: np.ndarray, churned: np.ndarray, a
     interval; for a predicting group, its precision), recall (churned in the group / every churner
     scored), lift (churn rate / average). `predicts`: the row also says whether it meets the bar."""
     n, lost, all_lost = int(members.sum()), int((members & churned).sum()), int(churned.sum())
-    what, population = (f"churn of the {group} class", f"{group} customers") if view == "class" else (f"churn of {group}", "customers")
+    if view == "class":
+        what, population = T("churn of the {group} class", group=T.word(group)), T("{group} customers", group=T.word(group))
+    else:
+        what, population = T("churn of {group}", group=group), T("customers")
     churn_rate, interval, notes = rate(lost, n, what=what, population=population)
     recall, _ = safe_ratio(lost, all_lost, scale=100)
     lift = safe_ratio(churn_rate, average)[0] if churn_rate is not None and average is not None else None
@@ -51,7 +55,7 @@ def threshold_rows(score: np.ndarray, churned: np.ndarray, average: float | None
     cuts = sorted(set(THRESHOLDS) | ({round(poor_cut, 2)} if poor_cut is not None and not np.isnan(poor_cut) else set()))
     rows = []
     for t in cuts:  # a handful of thresholds, each one vectorised over the customers
-        label = f"score < {t:g}" + (" (poor)" if poor_cut is not None and t == round(poor_cut, 2) else "")
+        label = T("score < {t:g}", t=t) + (T(" (poor)") if poor_cut is not None and t == round(poor_cut, 2) else "")
         rows.append(group_row("threshold", label, score < t, churned, average, cfg, predicts=True)[0])
     return rows
 
@@ -70,7 +74,7 @@ def decile_rows(score: np.ndarray, churned: np.ndarray, average: float | None, c
     for k in np.unique(decile):  # at most ten groups
         members = decile == k
         low, high = score[members].min(), score[members].max()
-        rows.append(group_row("decile", f"decile {k} ({low:.1f}-{high:.1f})", members, churned, average, cfg)[0])
+        rows.append(group_row("decile", T("decile {k} ({low:.1f}-{high:.1f})", k=k, low=low, high=high), members, churned, average, cfg)[0])
     return rows
 
 
@@ -127,7 +131,7 @@ def horizon_rows(frames, period: Period, cfg: Config, score_at) -> tuple[list[di
         n, lost = int(has_class.sum()), int(churned.sum())
         average = safe_ratio(lost, n, scale=100)[0]
         poor = (s.klass[has_class] == "poor").astype(bool)
-        row, _ = group_row("horizon", f"poor, {h} days (scored {day})", poor, churned, average, cfg, predicts=True)
+        row, _ = group_row("horizon", T("poor, {h} days (scored {day})", h=h, day=day), poor, churned, average, cfg, predicts=True)
         rows.append(row)
         details.update({f"precision_{h}d": row["churn_rate_pct"], f"recall_{h}d": row["recall_pct"], f"meets_bar_{h}d": row["meets_bar"]})
     return rows, details
@@ -138,8 +142,13 @@ def bar_text(details: dict, cfg: Config) -> str:
     opt = cfg.metrics.health
     parts = []
     for h in BAR_HORIZONS:
-        verdict = {True: "meets it", False: "below it", None: "no churn to predict"}[details[f"meets_bar_{h}d"]]
+        verdict = {True: T("meets it"), False: T("below it"), None: T("no churn to predict")}[details[f"meets_bar_{h}d"]]
         parts.append(
-            f"{h} days: precision {fmt_num(details[f'precision_{h}d'], 1)} %, recall {fmt_num(details[f'recall_{h}d'], 1)} % ({verdict})"
+            T(
+                "{h} days: precision {precision} %, recall {recall} % ({verdict})",
+                h=h, precision=fmt_num(details[f"precision_{h}d"], 1), recall=fmt_num(details[f"recall_{h}d"], 1), verdict=verdict,
+            )
         )
-    return f"bar (precision >= {opt.target_precision:g} %, recall >= {opt.target_recall:g} %): " + "; ".join(parts)
+    return T("bar (precision >= {precision:g} %, recall >= {recall:g} %): ", precision=opt.target_precision, recall=opt.target_recall) + join(
+        "; ", parts
+    )

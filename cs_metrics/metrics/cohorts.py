@@ -18,6 +18,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import first_paid_day, mrr_based, mrr_rows, settle, to_money
 from cs_metrics.period import Period
@@ -191,23 +192,23 @@ def cohorts(
         "customers": int(size.sum()),
     }
     warnings: list[str] = []
-    what = f"month-1 {kind} retention"
+    what = T("month-1 {kind} retention", kind=kind)
     if n_cols < 2:
         value, num, den, with_m1 = None, 0, 0, 0
         span = f"{labels[0]}..{labels[1]}"
-        warnings.append(f"{what} is undefined: no cohort of {span} reaches the end of its month 1 by {period.end}")
+        warnings.append(T("{what} is undefined: no cohort of {span} reaches the end of its month 1 by {day}", what=what, span=span, day=period.end))
     else:
         num, den, with_m1 = weighted(1)
         if kind == "logo":
-            value, interval, warnings = rate(num, den, what=what, population="cohort customers")
+            value, interval, warnings = rate(num, den, what=what, population=T("cohort customers"))
             details.update(interval)
         else:
             value, why = safe_ratio(num, den, scale=100, what=what)
             warnings = [why] if why else []
         if den == 0:
-            empty = "customers" if kind == "logo" else "MRR at the end of their month 0"
+            empty = T("customers") if kind == "logo" else T("MRR at the end of their month 0")
             reached_m1 = f"{labels[0]}..{month_label(first_cohort + with_m1 - 1)}"
-            warnings = [f"{what} is undefined: the cohorts that reached month 1 ({reached_m1}) have no {empty}"]
+            warnings = [T("{what} is undefined: the cohorts that reached month 1 ({span}) have no {empty}", what=what, span=reached_m1, empty=empty)]
     for k in HEADLINE_MONTHS:
         if k < n_cols:
             n, d, _ = weighted(k)
@@ -217,7 +218,7 @@ def cohorts(
     else:
         details["m1_mrr_month_0"], details["m1_mrr"] = to_money(den), to_money(num)
 
-    m1_cohorts = f"{labels[0]}..{month_label(first_cohort + with_m1 - 1)}" if with_m1 else "none"
+    m1_cohorts = f"{labels[0]}..{month_label(first_cohort + with_m1 - 1)}" if with_m1 else T("none")
     definition, formula = _explain(kind, months, labels, period, m1_cohorts, num, den, value)
     return MetricResult(
         "cohorts",
@@ -237,30 +238,29 @@ def _explain(
 ) -> tuple[str, str]:
     """(definition in force, formula with the actual numbers) for --explain."""
     if kind == "logo":
-        formula = (
-            f"{num} of {den} customers of the cohorts {m1_cohorts} paying at the end of their month 1 x 100 "
-            f"= {fmt_num(value, 2)} %"
+        formula = T(
+            "{num} of {den} customers of the cohorts {cohorts} paying at the end of their month 1 x 100 = {value} %",
+            num=num, den=den, cohorts=m1_cohorts, value=fmt_num(value, 2),
         )
-        cells = (
-            "the share of the cohort's customers paying (MRR > 0) at the end of the k-th month after the cohort month"
-        )
-        weights = "weighted by cohort size"
+        cells = T("the share of the cohort's customers paying (MRR > 0) at the end of the k-th month after the cohort month")
+        weights = T("weighted by cohort size")
     else:
-        formula = (
-            f"MRR {fmt_money(to_money(num))} at the end of month 1 / {fmt_money(to_money(den))} at the end of month 0 "
-            f"(cohorts {m1_cohorts}) x 100 = {fmt_num(value, 2)} %"
+        formula = T(
+            "MRR {num} at the end of month 1 / {den} at the end of month 0 (cohorts {cohorts}) x 100 = {value} %",
+            num=fmt_money(to_money(num)), den=fmt_money(to_money(den)), cohorts=m1_cohorts, value=fmt_num(value, 2),
         )
-        cells = (
+        cells = T(
             "the cohort's MRR at the end of the k-th month after the cohort month / its MRR at the end of month 0 "
             "x 100 (above 100 when expansion outweighs churn)"
         )
-        weights = "weighted by month-0 MRR"
-    definition = (
-        f"Retention cohorts ({kind}): a customer's cohort is the month of its first paid day (first day a non-trial "
-        f"subscription row with MRR > 0 is active; trials do not count; a customer who stops and pays again stays in "
-        f"its first cohort). Rows: the {months} monthly cohorts {labels[0]}..{labels[1]}, customers whose first paid "
-        f"day is on or before {period.end}. Column mk: {cells}; m0 = the end of the cohort month itself; cells "
-        f"whose month end falls after {period.end} are empty. Value: month-1 retention of the cohorts that have a "
-        f"month 1, {weights}."
+        weights = T("weighted by month-0 MRR")
+    definition = T(
+        "Retention cohorts ({kind}): a customer's cohort is the month of its first paid day (first day a non-trial "
+        "subscription row with MRR > 0 is active; trials do not count; a customer who stops and pays again stays in "
+        "its first cohort). Rows: the {months} monthly cohorts {first}..{last}, customers whose first paid "
+        "day is on or before {day}. Column mk: {cells}; m0 = the end of the cohort month itself; cells "
+        "whose month end falls after {day} are empty. Value: month-1 retention of the cohorts that have a "
+        "month 1, {weights}.",
+        kind=kind, months=months, first=labels[0], last=labels[1], day=period.end, cells=cells, weights=weights,
     )
     return definition, formula

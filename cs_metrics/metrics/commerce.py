@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers, first_paid_day, mrr_based, mrr_grid, mrr_rows, to_money
@@ -104,24 +105,24 @@ def _lifespan(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> d
         out["lifespan_months"] = float(configured)
         return out
     if "subscriptions" not in frames and "invoice_lines" not in frames and "customers" not in frames:
-        out["why"] = (
-            "CLV is undefined: no subscriptions nor customers.csv to measure churn "
-            "(or set metrics.clv.lifespan_months)"
+        out["why"] = T(
+            "CLV is undefined: no subscriptions nor customers.csv to measure churn (or set metrics.clv.lifespan_months)"
         )
         return out
     lost = churn(frames, period, cfg)
     out["churn_rate"] = lost.value
-    out["warnings"] = [f"churn: {w}" for w in lost.warnings if "undefined" not in w]
+    out["warnings"] = [T("churn: {warning}", warning=w) for w in lost.warnings if "undefined" not in w]
     if lost.value is None:
-        reason = next((w for w in lost.warnings if "undefined" in w), "no starting customers")
-        out["why"] = f"CLV is undefined: the churn rate of the period is undefined ({reason})"
+        reason = next((w for w in lost.warnings if "undefined" in w), T("no starting customers"))
+        out["why"] = T("CLV is undefined: the churn rate of the period is undefined ({reason})", reason=reason)
         return out
     monthly = lost.value / period.months  # percent a month
     out["monthly_churn_rate"] = monthly
     if monthly <= 0:
-        out["why"] = (
-            f"CLV is undefined: customer churn in the period is {fmt_num(lost.value, 2)} %, so the lifespan "
-            "1 / monthly churn is unbounded (set metrics.clv.lifespan_months to fix one)"
+        out["why"] = T(
+            "CLV is undefined: customer churn in the period is {value} %, so the lifespan "
+            "1 / monthly churn is unbounded (set metrics.clv.lifespan_months to fix one)",
+            value=fmt_num(lost.value, 2),
         )
         return out
     out["lifespan_months"] = 100 / monthly
@@ -130,19 +131,20 @@ def _lifespan(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> d
 
 def _lifespan_text(life: dict) -> str:
     if life["lifespan_source"] == "config":
-        return f"lifespan {fmt_num(life['lifespan_months'], 2)} months (configured)"
-    return (
-        f"lifespan {fmt_num(life['lifespan_months'], 2)} months (1 / monthly churn "
-        f"{fmt_num(life['monthly_churn_rate'], 3)} %)"
+        return T("lifespan {months} months (configured)", months=fmt_num(life["lifespan_months"], 2))
+    return T(
+        "lifespan {months} months (1 / monthly churn {churn} %)",
+        months=fmt_num(life["lifespan_months"], 2), churn=fmt_num(life["monthly_churn_rate"], 3),
     )
 
 
 def _lifespan_definition(life: dict, period: Period) -> str:
     if life["lifespan_source"] == "config":
-        return "lifespan = metrics.clv.lifespan_months"
-    return (
-        f"lifespan = 1 / monthly customer churn rate (the churn rate of the period / {period.months:g} months; "
-        "0 churn makes CLV undefined)"
+        return T("lifespan = metrics.clv.lifespan_months")
+    return T(
+        "lifespan = 1 / monthly customer churn rate (the churn rate of the period / {months:g} months; "
+        "0 churn makes CLV undefined)",
+        months=period.months,
     )
 
 
@@ -158,7 +160,7 @@ def _clv_purchases(inv: pd.DataFrame, period: Period, cfg: Config, life: dict) -
     purchases = int(purchase.sum())
     purchasers = int(inv.loc[purchase, "customer_id"].nunique())
     months = period.months
-    average, why_avg = safe_ratio(revenue / MONEY_SCALE, purchases, what="CLV (no purchase in the period)")
+    average, why_avg = safe_ratio(revenue / MONEY_SCALE, purchases, what=T("CLV (no purchase in the period)"))
     frequency = (purchases / purchasers / months) if purchasers else None
     value = None
     warnings = [w for w in (why_avg, life["why"]) if w] + life["warnings"]
@@ -175,15 +177,18 @@ def _clv_purchases(inv: pd.DataFrame, period: Period, cfg: Config, life: dict) -
         **_lifespan_details(life),
         **_currency(cfg),
     }
-    formula = (
-        f"average purchase {fmt_money(average)} ({fmt_money(_money(revenue))} / {purchases} purchases) "
-        f"x frequency {fmt_num(frequency, 3)} a month ({purchases} purchases / {purchasers} purchasers / "
-        f"{months:g} months) x {_lifespan_text(life)} = {fmt_money(value)}"
-    )
-    definition = (
+    formula = T(
+        "average purchase {average} ({revenue} / {purchases} purchases) x frequency {frequency} a month "
+        "({purchases} purchases / {purchasers} purchasers / {months:g} months) x {lifespan} = {value}",
+        average=fmt_money(average), revenue=fmt_money(_money(revenue)), purchases=purchases,
+        frequency=fmt_num(frequency, 3), purchasers=purchasers, months=months, lifespan=_lifespan_text(life),
+        value=fmt_money(value),
+    )  # fmt: skip
+    definition = T(
         "CLV (purchases) = average purchase value (positive invoice amounts issued in the period / their count) "
         "x purchase frequency (positive invoices / distinct purchasing customers / months of the period) "
-        f"x {_lifespan_definition(life, period)}."
+        "x {lifespan}.",
+        lifespan=_lifespan_definition(life, period),
     )
     filtered = {
         "invoices": {
@@ -203,7 +208,7 @@ def _clv_subscription(rows: pd.DataFrame, period: Period, cfg: Config, life: dic
     _, grid = mrr_grid(rows, [period.closing])
     closing_mrr = int(grid[:, 0].sum())
     paying = int((grid[:, 0] > 0).sum())
-    arpu, why_arpu = safe_ratio(to_money(closing_mrr), paying, what="CLV (no paying customer at the closing snapshot)")
+    arpu, why_arpu = safe_ratio(to_money(closing_mrr), paying, what=T("CLV (no paying customer at the closing snapshot)"))
     value = None
     warnings = [w for w in (why_arpu, life["why"]) if w] + life["warnings"]
     if arpu is not None and life["lifespan_months"] is not None:
@@ -218,13 +223,15 @@ def _clv_subscription(rows: pd.DataFrame, period: Period, cfg: Config, life: dic
         **_lifespan_details(life),
         **_currency(cfg),
     }
-    formula = (
-        f"ARPU {fmt_money(arpu)} ({fmt_money(to_money(closing_mrr))} closing MRR / {paying} paying customers) "
-        f"x gross margin {margin:g} x {_lifespan_text(life)} = {fmt_money(value)}"
+    formula = T(
+        "ARPU {arpu} ({mrr} closing MRR / {paying} paying customers) x gross margin {margin:g} x {lifespan} = {value}",
+        arpu=fmt_money(arpu), mrr=fmt_money(to_money(closing_mrr)), paying=paying, margin=margin,
+        lifespan=_lifespan_text(life), value=fmt_money(value),
     )
-    definition = (
-        f"CLV (subscription) = ARPU (MRR at the end of {period.closing} / customers paying then) x gross margin "
-        f"(metrics.clv.gross_margin) x {_lifespan_definition(life, period)}."
+    definition = T(
+        "CLV (subscription) = ARPU (MRR at the end of {day} / customers paying then) x gross margin "
+        "(metrics.clv.gross_margin) x {lifespan}.",
+        day=period.closing, lifespan=_lifespan_definition(life, period),
     )
     return MetricResult("clv", period, value, "money", details, warnings=warnings, definition=definition, formula=formula)
 
@@ -266,12 +273,14 @@ def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, segment_by
     value = None
     unsplit = segment_by is not None and (source != "costs.csv" or segment_by not in frames["costs"])
     if unsplit:
-        where = source if source != "costs.csv" else f"costs.csv has no '{segment_by}' column"
-        warnings.insert(0, f"CRC per {segment_by} is undefined: the retention costs are not broken down by {segment_by} ({where})")
+        where = source if source != "costs.csv" else T("costs.csv has no '{column}' column", column=segment_by)
+        warnings.insert(
+            0, T("CRC per {by} is undefined: the retention costs are not broken down by {by} ({where})", by=segment_by, where=where)
+        )
     elif missing:
-        warnings.insert(0, f"CRC is undefined: no retention cost for {', '.join(missing)} (from {source})")
+        warnings.insert(0, T("CRC is undefined: no retention cost for {months} (from {source})", months=", ".join(missing), source=source))
     else:
-        value, why = safe_ratio(_money(costs_units), active, what="CRC (no active customer in the period)")
+        value, why = safe_ratio(_money(costs_units), active, what=T("CRC (no active customer in the period)"))
         warnings[:0] = [why] if why else []
     details = {
         "retention_costs": None if (missing or unsplit) else _money(costs_units),
@@ -282,13 +291,14 @@ def crc(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, segment_by
         **_currency(cfg),
     }
     costs_text = fmt_money(details["retention_costs"])
-    formula = (
-        f"{costs_text} retention costs of {len(months)} month(s) {months[0]}..{months[-1]} / {active} active customers "
-        f"= {fmt_money(value)}"
+    formula = T(
+        "{costs} retention costs of {n} month(s) {first}..{last} / {active} active customers = {value}",
+        costs=costs_text, n=len(months), first=months[0], last=months[-1], active=active, value=fmt_money(value),
     )
-    definition = (
-        f"CRC = retention costs of every calendar month overlapping the period, counted in full (from {source}) "
-        f"/ customers active in the period (active_customer: {cfg.active_customer})."
+    definition = T(
+        "CRC = retention costs of every calendar month overlapping the period, counted in full (from {source}) "
+        "/ customers active in the period (active_customer: {active}).",
+        source=source, active=cfg.active_customer,
     )
     return MetricResult(
         "crc", period, value, "money", details, warnings=warnings, definition=definition, formula=formula,
@@ -310,7 +320,7 @@ def _costs_from_table(costs: pd.DataFrame, months: list[str]):
         sums = pd.Series(units[inside], index=label.index).groupby(label.to_numpy()).sum()
         by_category = {str(k): _money(v) for k, v in sums.sort_index().items()}
     bad = int((~well_formed).sum())
-    warnings = [f"costs.csv: {bad} row(s) left out, month not written YYYY-MM"] if bad else []
+    warnings = [T("costs.csv: {n} row(s) left out, month not written YYYY-MM", n=bad)] if bad else []
     filtered = {"costs": {"month not written YYYY-MM": bad, "month outside the period": int((well_formed & ~inside).sum())}}
     return [m for m in months if m in present], int(units[inside].sum()), by_category, filtered, warnings
 
@@ -337,19 +347,19 @@ def dso(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     open_at_end = positive & _issued_by(inv, period) & unpaid  # one row = an invoice still owed at closing
     sold = positive & _issued_in(inv, period)  # one row = a credit sale of P
     receivables, credit_sales = int(units[open_at_end].sum()), int(units[sold].sum())
-    value, why = safe_ratio(receivables, credit_sales, scale=days, what="DSO (no credit sales in the period)")
+    value, why = safe_ratio(receivables, credit_sales, scale=days, what=T("DSO (no credit sales in the period)"))
     warnings = [why] if why else []
     if "paid_at" not in inv:
         value = None
-        flag = " (their paid column says whether, not when)" if "paid" in inv else ""
+        flag = T(" (their paid column says whether, not when)") if "paid" in inv else ""
         warnings = [
-            f"DSO is undefined: invoices have no payment day{flag}; map the paid-at date: sources.invoices.columns.paid_at"
+            T("DSO is undefined: invoices have no payment day{flag}; map the paid-at date: sources.invoices.columns.paid_at", flag=flag)
         ]
     elif "paid" in inv:
         dayless = int((open_at_end & inv["paid"].to_numpy(dtype=bool) & inv["paid_at"].isna().to_numpy()).sum())
         if dayless:
-            owed = f"counted as owed at the end of {period.end}"
-            warnings.append(f"{dayless} invoice(s) marked paid have no paid_at: {owed}")
+            owed = T("counted as owed at the end of {day}", day=period.end)
+            warnings.append(T("{n} invoice(s) marked paid have no paid_at: {owed}", n=dayless, owed=owed))
     details = {
         "receivables": _money(receivables),
         "credit_sales": _money(credit_sales),
@@ -358,13 +368,15 @@ def dso(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         "credit_sale_invoices": int(sold.sum()),
         **_currency(cfg),
     }
-    formula = (
-        f"{fmt_money(details['receivables'])} receivables at the end of {period.end} / "
-        f"{fmt_money(details['credit_sales'])} credit sales x {days} days = {fmt_num(value)} days"
+    formula = T(
+        "{receivables} receivables at the end of {day} / {sales} credit sales x {days} days = {value} days",
+        receivables=fmt_money(details["receivables"]), day=period.end, sales=fmt_money(details["credit_sales"]),
+        days=days, value=fmt_num(value),
     )
-    definition = (
-        f"DSO = receivables at the end of {period.end} (positive invoices issued by then and not paid by then; "
-        "credit notes do not reduce them) / credit sales (positive invoices issued in the period) x days of the period."
+    definition = T(
+        "DSO = receivables at the end of {day} (positive invoices issued by then and not paid by then; "
+        "credit notes do not reduce them) / credit sales (positive invoices issued in the period) x days of the period.",
+        day=period.end,
     )
     filtered = {
         "invoices": {
@@ -397,12 +409,15 @@ def repeat_purchase(frames: dict[str, pd.DataFrame], period: Period, cfg: Config
     per_customer = inv.loc[counted, "customer_id"].value_counts()
     returning = per_customer.index[per_customer.to_numpy() >= 2].intersection(purchasers)
     n, k = len(purchasers), len(returning)
-    value, interval, warnings = rate(k, n, what="repeat purchase rate", population="purchasers")
+    value, interval, warnings = rate(k, n, what=T("repeat purchase rate"), population=T("purchasers"))
     first = inv["issued_at"].min()
     if window == "all" and pd.notna(first) and first.date() > period.start - pd.Timedelta(days=365):
         warnings.append(
-            f"the invoices start on {first.date()}, less than a year before the period: purchases before that are "
-            "unknown, so returning purchasers may be undercounted"
+            T(
+                "the invoices start on {day}, less than a year before the period: purchases before that are "
+                "unknown, so returning purchasers may be undercounted",
+                day=first.date(),
+            )
         )
     details = {
         "window": window,
@@ -411,12 +426,13 @@ def repeat_purchase(frames: dict[str, pd.DataFrame], period: Period, cfg: Config
         "one_time_purchasers": n - k,
         **interval,
     }
-    scope = "issued in the period" if window == "period" else f"issued on or before {period.end}"
-    definition = (
-        f"Repeat purchase rate = purchasers (customers with a positive invoice issued in the period) with at least two "
-        f"positive invoices {scope} / purchasers x 100 (window: {window})."
+    scope = T("issued in the period") if window == "period" else T("issued on or before {day}", day=period.end)
+    definition = T(
+        "Repeat purchase rate = purchasers (customers with a positive invoice issued in the period) with at least two "
+        "positive invoices {scope} / purchasers x 100 (window: {window}).",
+        scope=scope, window=window,
     )
-    formula = f"{k} returning purchasers / {n} purchasers x 100 = {fmt_num(value, 2)} %"
+    formula = T("{k} returning purchasers / {n} purchasers x 100 = {value} %", k=k, n=n, value=fmt_num(value, 2))
     filtered = {
         "invoices": {
             "credit notes and zero amounts": int((~positive).sum()),
@@ -451,19 +467,19 @@ def return_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
     negative_amount = (rows["amount"] < 0).to_numpy(dtype=bool, na_value=False)
     returned = int(-quantity[quantity < 0].sum()) + int((no_quantity & negative_amount).sum())
     sold = int(quantity[quantity > 0].sum()) + int((no_quantity & ~negative_amount).sum())
-    value, why = safe_ratio(returned, sold, scale=100, what="return rate (no unit sold in the period)")
+    value, why = safe_ratio(returned, sold, scale=100, what=T("return rate (no unit sold in the period)"))
     details = {
         "returned_units": returned,
         "sold_units": sold,
         "invoice_rows": len(rows),
         "rows_without_quantity": int(no_quantity.sum()),
     }
-    definition = (
+    definition = T(
         "Return rate = returned units (absolute quantity of rows with quantity < 0) / sold units (quantity of rows "
         "with quantity > 0) x 100, over invoice rows issued in the period; a row without quantity counts one unit, "
         "returned when its amount is negative, sold otherwise."
     )
-    formula = f"{returned} returned units / {sold} sold units x 100 = {fmt_num(value, 2)} %"
+    formula = T("{returned} returned units / {sold} sold units x 100 = {value} %", returned=returned, sold=sold, value=fmt_num(value, 2))
     return MetricResult(
         "return-rate", period, value, "percent", details, warnings=[why] if why else [], definition=definition,
         formula=formula, filtered={"invoices": {"outside the period": int((~inside).sum())}},
@@ -518,14 +534,15 @@ def _trial_conversion(subs: pd.DataFrame, period: Period, grace_days: int) -> Me
     deadline = pairs["trial_end"] + pd.Timedelta(days=grace_days)
     hit = (pairs["paid_start"] >= pairs["trial_start"]) & (pairs["paid_start"] <= deadline)
     n, k = len(trials), int(pairs.loc[hit, "trial"].nunique())
-    value, interval, warnings = rate(k, n, what="trial conversion", population="trials")
+    value, interval, warnings = rate(k, n, what=T("trial conversion"), population=T("trials"))
     details = {"kind": "trial", "trials": n, "converted": k, "grace_days": grace_days, **interval}
-    definition = (
-        f"Trial conversion = trials (trial subscription rows, or the trial inside a row before its trial_ends_at, ending "
-        f"in the period, one per row) whose customer started a paid non-trial row (mrr > 0, at least one paid day) "
-        f"between the trial's start and {grace_days} day(s) after its end, both included / trials x 100."
+    definition = T(
+        "Trial conversion = trials (trial subscription rows, or the trial inside a row before its trial_ends_at, ending "
+        "in the period, one per row) whose customer started a paid non-trial row (mrr > 0, at least one paid day) "
+        "between the trial's start and {days} day(s) after its end, both included / trials x 100.",
+        days=grace_days,
     )
-    formula = f"{k} converted / {n} trials ended in the period x 100 = {fmt_num(value, 2)} %"
+    formula = T("{k} converted / {n} trials ended in the period x 100 = {value} %", k=k, n=n, value=fmt_num(value, 2))
     return MetricResult(
         "conversion", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula
     )
@@ -543,17 +560,14 @@ def _lead_conversion(leads: pd.DataFrame, period: Period, window_days: int | Non
         k = int((inside & done.to_numpy(dtype=bool, na_value=False)).sum())
     else:
         k = 0
-    value, interval, warnings = rate(k, n, what="lead conversion", population="leads")
+    value, interval, warnings = rate(k, n, what=T("lead conversion"), population=T("leads"))
     if not has_column:
         value = None
-        warnings = [
-            "lead conversion is undefined: leads have no converted_at column "
-            "(map it: sources.leads.columns.converted_at)"
-        ]
+        warnings = [T("lead conversion is undefined: leads have no converted_at column (map it: sources.leads.columns.converted_at)")]
     details = {"kind": "leads", "leads": n, "converted": k, "window_days": window_days, **interval}
-    window = f" within {window_days} day(s) of creation" if window_days is not None else ""
-    definition = f"Lead conversion = leads created in the period with converted_at set{window} / leads created x 100."
-    formula = f"{k} converted / {n} leads created in the period x 100 = {fmt_num(value, 2)} %"
+    window = T(" within {days} day(s) of creation", days=window_days) if window_days is not None else ""
+    definition = T("Lead conversion = leads created in the period with converted_at set{window} / leads created x 100.", window=window)
+    formula = T("{k} converted / {n} leads created in the period x 100 = {value} %", k=k, n=n, value=fmt_num(value, 2))
     return MetricResult(
         "conversion", period, value, "percent", details, warnings=warnings, definition=definition, formula=formula,
         filtered={"leads": {"created outside the period": int((~inside).sum())}},
@@ -582,22 +596,20 @@ def referrals(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
     else:
         referred = np.zeros(len(customers), dtype=bool)
     n, k = int(new.sum()), int(referred.sum())
-    value, interval, warnings = rate(k, n, what="referral rate", population="new customers")
+    value, interval, warnings = rate(k, n, what=T("referral rate"), population=T("new customers"))
     if not has_column:
         value = None
-        warnings = [
-            "referral rate is undefined: customers.csv has no referred_by column "
-            "(map it: sources.customers.columns.referred_by)"
-        ]
+        warnings = [T("referral rate is undefined: customers.csv has no referred_by column (map it: sources.customers.columns.referred_by)")]
     rows = _top_referrers(customers, referred) if has_column else []
     referrers = len(_referrer_counts(customers, referred)) if has_column else 0
     details = {"new_customers": n, "referred_customers": k, "referrers": referrers, **interval}
-    fallback = " (else the first paid day)" if "subscriptions" in frames or "invoice_lines" in frames else ""
-    definition = (
-        f"Referral rate = new customers (created_at{fallback} in the period) with referred_by set / new customers x 100; "
-        f"rows: the top {TOP_REFERRERS} referrers by new customers referred in the period."
+    fallback = T(" (else the first paid day)") if "subscriptions" in frames or "invoice_lines" in frames else ""
+    definition = T(
+        "Referral rate = new customers (created_at{fallback} in the period) with referred_by set / new customers x 100; "
+        "rows: the top {top} referrers by new customers referred in the period.",
+        fallback=fallback, top=TOP_REFERRERS,
     )
-    formula = f"{k} referred / {n} new customers x 100 = {fmt_num(value, 2)} %"
+    formula = T("{k} referred / {n} new customers x 100 = {value} %", k=k, n=n, value=fmt_num(value, 2))
     no_day = int(signup.isna().sum())
     filtered = {"customers": {"signed up outside the period": int((~new).sum()) - no_day, "no signup day": no_day}}
     return MetricResult(

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
 
-NOT_IN_DAILY = "is not in daily activity (it needs single events: read events.csv for it)"
+NOT_IN_DAILY = T("is not in daily activity (it needs single events: read events.csv for it)")
 
 
 def _in_period(daily: pd.DataFrame, period: Period) -> np.ndarray:
@@ -45,7 +46,7 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     mau = int(rows["user_id"].nunique())
     days = period.days
     mean_dau = user_days / days
-    value, why = safe_ratio(mean_dau, mau, scale=100, what="DAU/MAU (no active user in the period)")
+    value, why = safe_ratio(mean_dau, mau, scale=100, what=T("DAU/MAU (no active user in the period)"))
     return MetricResult(
         "dau-mau",
         period,
@@ -53,11 +54,15 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         "percent",
         {"mean_dau": mean_dau, "mau": mau, "days": days, "active_events": int(rows["active_events"].sum())},
         warnings=[why] if why else [],
-        definition=(
-            f"Stickiness from daily activity: mean daily active users over all {days} days of the period (a day without "
-            "any counts 0) / users active in the period x 100; a user is active on a day with active_events > 0."
+        definition=T(
+            "Stickiness from daily activity: mean daily active users over all {days} days of the period (a day without "
+            "any counts 0) / users active in the period x 100; a user is active on a day with active_events > 0.",
+            days=days,
         ),
-        formula=f"({user_days} user-days / {days} days = {fmt_num(mean_dau, 2)} mean DAU) / {mau} MAU x 100 = {fmt_num(value, 2)} %",
+        formula=T(
+            "({user_days} user-days / {days} days = {mean_dau} mean DAU) / {mau} MAU x 100 = {value} %",
+            user_days=user_days, days=days, mean_dau=fmt_num(mean_dau, 2), mau=mau, value=fmt_num(value, 2),
+        ),
         filtered={"daily_activity": {"outside the period": int((~inside).sum()), "no active event": int((inside & ~_active(daily)).sum())}},
     )
 
@@ -66,19 +71,19 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     daily = frames["daily_activity"]
     inside = _in_period(daily, period)
     if "sessions" not in daily or "session_seconds" not in daily:
-        missing = "sessions and session_seconds"
+        missing = T("sessions and session_seconds")
         n = total = None
     else:
         missing = None
         n = int(daily.loc[inside, "sessions"].fillna(0).sum())
         total = float(daily.loc[inside, "session_seconds"].fillna(0).sum())
     active_users = int(daily.loc[inside & _active(daily), "user_id"].nunique())
-    warnings = [f"median session length {NOT_IN_DAILY}"]
+    warnings = [T("median session length {why}", why=NOT_IN_DAILY)]
     if missing:
         value = None
-        warnings.insert(0, f"daily activity has no {missing} columns: the mean session length is undefined")
+        warnings.insert(0, T("daily activity has no {missing} columns: the mean session length is undefined", missing=missing))
     else:
-        value, why = safe_ratio(total, n, what="mean session length (no session starts in the period)")
+        value, why = safe_ratio(total, n, what=T("mean session length (no session starts in the period)"))
         warnings += [why] if why else []
     per_user = safe_ratio(n, active_users)[0] if n is not None else None
     details = {
@@ -95,11 +100,11 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
         "seconds",
         details,
         warnings=warnings,
-        definition=(
+        definition=T(
             "Mean session length from daily activity: the session seconds / sessions of the days of the period (a "
             "session counts on the day of its first event, as sql/daily_activity.sql builds it)."
         ),
-        formula=f"{fmt_num(total, 0)} session seconds / {n} sessions = {fmt_num(value, 1)} s",
+        formula=T("{total} session seconds / {n} sessions = {value} s", total=fmt_num(total, 0), n=n, value=fmt_num(value, 1)),
         filtered={"daily_activity": {"outside the period": int((~inside).sum())}},
     )
 
@@ -112,7 +117,7 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
     population = with_activity if cfg.active_customer == "events" else active_customers(frames, period, cfg)
     using_ids = with_activity.intersection(population)
     n_active, n_using = len(population), len(using_ids)
-    value, interval, warnings = rate(n_using, n_active, what="usage", population="active customers")
+    value, interval, warnings = rate(n_using, n_active, what=T("usage"), population=T("active customers"))
     counted = active_rows.loc[active_rows["customer_id"].isin(using_ids).to_numpy()]
     users = int(counted["user_id"].nunique())
     details = {
@@ -124,7 +129,7 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
         "breadth": safe_ratio(_pairs(counted["customer_id"], counted["user_id"]), n_using)[0],
         "depth": None,
     }
-    warnings.append(f"depth and adoption per event {NOT_IN_DAILY}")
+    warnings.append(T("depth and adoption per event {why}", why=NOT_IN_DAILY))
     return MetricResult(
         "usage",
         period,
@@ -133,10 +138,11 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
         details,
         rows=[],
         warnings=warnings,
-        definition=(
-            f"Usage from daily activity: active customers ({cfg.active_customer}) with an active day in the period / active "
-            "customers x 100. Frequency = active days per active user, breadth = active users per using customer."
+        definition=T(
+            "Usage from daily activity: active customers ({active}) with an active day in the period / active "
+            "customers x 100. Frequency = active days per active user, breadth = active users per using customer.",
+            active=cfg.active_customer,
         ),
-        formula=f"{n_using} using customers / {n_active} active customers x 100 = {fmt_num(value, 2)} %",
+        formula=T("{using} using customers / {active} active customers x 100 = {value} %", using=n_using, active=n_active, value=fmt_num(value, 2)),
         filtered={"daily_activity": {"outside the period": int((~inside).sum())}},
     )

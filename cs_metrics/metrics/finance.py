@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, safe_ratio
 from cs_metrics.metrics._state import _spans, as_day, money_array, mrr_based, mrr_grid, mrr_rows, settle, to_money
 from cs_metrics.metrics.revenue import mrr_bridge
@@ -33,7 +34,7 @@ def quick_ratio(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
     b = mrr_bridge(mrr_rows(frames, cfg), period, in_force(cfg))  # MRR units, summed over the steps of P
     gained = b["new"] + b["reactivation"] + b["expansion"]
     lost = b["contraction"] + b["churn"]
-    what = f"the quick ratio (no MRR was lost in {period.start}..{period.end}: contraction + churn = 0)"
+    what = T("the quick ratio (no MRR was lost in {start}..{end}: contraction + churn = 0)", start=period.start, end=period.end)
     value, why = safe_ratio(gained, lost, what=what)
     details: dict = {"gained_mrr": to_money(gained), "lost_mrr": to_money(lost)}
     for name in ("new", "reactivation", "expansion", "contraction", "churn"):
@@ -49,15 +50,18 @@ def quick_ratio(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
         "ratio",
         details,
         warnings=[why] if why else [],
-        definition=(
+        definition=T(
             "Quick ratio: MRR gained (new + reactivation + expansion) / MRR lost (contraction + churn), the "
-            f"movements of the MRR bridge summed over the {len(period.steps())} step(s) of the period (opening, "
-            "each month end, closing), customer by customer as `mrr` counts them. Undefined when nothing was lost."
+            "movements of the MRR bridge summed over the {steps} step(s) of the period (opening, "
+            "each month end, closing), customer by customer as `mrr` counts them. Undefined when nothing was lost.",
+            steps=len(period.steps()),
         ),
-        formula=(
-            f"(new {fmt_money(d['new_mrr'])} + reactivation {fmt_money(d['reactivation_mrr'])} + expansion "
-            f"{fmt_money(d['expansion_mrr'])}) / (contraction {fmt_money(d['contraction_mrr'])} + churn "
-            f"{fmt_money(d['churn_mrr'])}) = {fmt_money(d['gained_mrr'])} / {fmt_money(d['lost_mrr'])} = {fmt_num(value, 2)}"
+        formula=T(
+            "(new {new} + reactivation {reactivation} + expansion {expansion}) / (contraction {contraction} + churn "
+            "{churn}) = {gained} / {lost} = {value}",
+            new=fmt_money(d["new_mrr"]), reactivation=fmt_money(d["reactivation_mrr"]), expansion=fmt_money(d["expansion_mrr"]),
+            contraction=fmt_money(d["contraction_mrr"]), churn=fmt_money(d["churn_mrr"]), gained=fmt_money(d["gained_mrr"]),
+            lost=fmt_money(d["lost_mrr"]), value=fmt_num(value, 2),
         ),
     )
 
@@ -88,7 +92,7 @@ def concentration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, 
     ranked = mrr[order]
     n, total = len(ranked), int(ranked.sum())
     n_top, n_decile = min(top, n), -(-n // 10)
-    why_undefined = f"concentration (no customer was paying at the end of {period.closing})"
+    why_undefined = T("concentration (no customer was paying at the end of {day})", day=period.closing)
     top_share, why = safe_ratio(int(ranked[:n_top].sum()), total, scale=100, what=why_undefined)
     decile_share, _ = safe_ratio(int(ranked[:n_decile].sum()), total, scale=100)
     largest_share, _ = safe_ratio(int(ranked[:1].sum()), total, scale=100)
@@ -109,7 +113,7 @@ def concentration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, 
         details["currency"] = cfg.currency.base
     warnings = [why] if why else []
     if 0 < n <= top:
-        warnings.append(f"only {n} customers were paying at the end of {period.closing}: the top {top} are all of them")
+        warnings.append(T("only {n} customers were paying at the end of {day}: the top {top} are all of them", n=n, day=period.closing, top=top))
     listing = _top_rows(frames, ids.to_numpy()[order], ranked, total, max(top, n_decile)) if rows else None
     return MetricResult(
         "concentration",
@@ -119,16 +123,18 @@ def concentration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, 
         details,
         rows=listing,
         warnings=warnings,
-        definition=(
-            f"Revenue concentration at the end of {period.closing}: share of the closing MRR held by the top {top} "
-            f"paying customers (metrics.concentration.top) and by the top decile (the ceil(n / 10) largest of the n "
-            f"paying customers); customers ranked by MRR, ties in customer_id order (a tie never changes a share). "
-            f"HHI = sum of each customer's share in percent squared (0..10,000); effective customers = 10,000 / HHI."
+        definition=T(
+            "Revenue concentration at the end of {day}: share of the closing MRR held by the top {top} "
+            "paying customers (metrics.concentration.top) and by the top decile (the ceil(n / 10) largest of the n "
+            "paying customers); customers ranked by MRR, ties in customer_id order (a tie never changes a share). "
+            "HHI = sum of each customer's share in percent squared (0..10,000); effective customers = 10,000 / HHI.",
+            day=period.closing, top=top,
         ),
-        formula=(
-            f"top {n_top}: {fmt_num(top_share, 2)} % of {fmt_money(details['closing_mrr'])}; top decile ({n_decile} of "
-            f"{n} customers): {fmt_num(decile_share, 2)} %; HHI {fmt_num(hhi, 0)} (effective customers "
-            f"{fmt_num(effective, 1)})"
+        formula=T(
+            "top {top}: {share} % of {mrr}; top decile ({decile} of {n} customers): {decile_share} %; HHI {hhi} "
+            "(effective customers {effective})",
+            top=n_top, share=fmt_num(top_share, 2), mrr=fmt_money(details["closing_mrr"]), decile=n_decile, n=n,
+            decile_share=fmt_num(decile_share, 2), hhi=fmt_num(hhi, 0), effective=fmt_num(effective, 1),
         ),
     )
 
@@ -240,16 +246,18 @@ def plan_migration(frames: dict[str, pd.DataFrame], period: Period, cfg: Config)
         "count",
         details,
         rows=listing,
-        definition=(
-            f"Plan migration from the end of {period.opening} to the end of {period.closing}: each customer's plan "
-            f"at a snapshot is the plan of its largest active non-trial subscription row (equal MRR: the row started "
-            f"last, then the first plan name); (none) = not paying (from: new or reactivated; to: churned). The "
-            f"value counts the customers paying at both snapshots whose plan changed."
+        definition=T(
+            "Plan migration from the end of {opening} to the end of {closing}: each customer's plan "
+            "at a snapshot is the plan of its largest active non-trial subscription row (equal MRR: the row started "
+            "last, then the first plan name); (none) = not paying (from: new or reactivated; to: churned). The "
+            "value counts the customers paying at both snapshots whose plan changed.",
+            opening=period.opening, closing=period.closing,
         ),
-        formula=(
-            f"{d['opening_customers']} paying at opening = {d['stayed_customers']} stayed + {n_moved} moved "
-            f"({d['upgraded_customers']} to a higher MRR, {d['downgraded_customers']} to a lower) + "
-            f"{d['churned_customers']} churned; {d['closing_customers']} paying at closing include {d['new_customers']} new "
-            f"or reactivated"
+        formula=T(
+            "{opening} paying at opening = {stayed} stayed + {moved} moved ({up} to a higher MRR, {down} to a lower) + "
+            "{churned} churned; {closing} paying at closing include {new} new or reactivated",
+            opening=d["opening_customers"], stayed=d["stayed_customers"], moved=n_moved, up=d["upgraded_customers"],
+            down=d["downgraded_customers"], churned=d["churned_customers"], closing=d["closing_customers"],
+            new=d["new_customers"],
         ),
     )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T, join
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_based, mrr_grid, mrr_rows, to_money
 from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
@@ -127,7 +128,7 @@ def score_customers(frames: dict[str, pd.DataFrame], end: date, cfg: Config) -> 
     values = np.column_stack([comp[c] for c in COMPONENTS]) if n else np.empty((0, len(COMPONENTS)))
     weights = np.array([getattr(opt.weights, c) for c in COMPONENTS], dtype="float64")
     if not (weights > 0).any():
-        warnings.append("every health weight is 0 (metrics.health.weights): no customer can be scored")
+        warnings.append(T("every health weight is 0 (metrics.health.weights): no customer can be scored"))
     score = _weighted_score(values, weights, opt.missing)
     klass, cuts = _classes(score, cfg)
     reason = _reasons(values, weights)
@@ -140,7 +141,7 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
     if "events" not in frames and "daily_activity" in frames:
         return _daily_usage_components(frames["daily_activity"], customers, window_start, end, cfg, warnings)
     if "events" not in frames:
-        warnings.append(f"{cfg.path_of('events').name} is not in the data: usage, breadth and depth have no data")
+        warnings.append(T("{file} is not in the data: usage, breadth and depth have no data", file=cfg.path_of("events").name))
         return {}
     ev, n = frames["events"], len(customers)
     days = local_days(micros(ev["occurred_at"]), cfg.timezone)  # the local day of each event
@@ -151,7 +152,7 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
         if has_event:
             active = ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
         else:
-            warnings.append(f"{cfg.path_of('events').name} has no event column: every event counts as active")
+            warnings.append(T("{file} has no event column: every event counts as active", file=cfg.path_of("events").name))
     filtered["events"] = {
         "outside the health lookback window": int((~in_window).sum()),
         "not an active event": int((in_window & ~active).sum()),
@@ -173,11 +174,11 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
         event_codes, names = pd.factorize(used["event"])  # NA names are not an event name
         depth, why = safe_ratio(_distinct_per_customer(pos, event_codes, len(names), n), len(names), scale=100)
         if why:
-            warnings.append("depth has no data: no named active event in the lookback window")
+            warnings.append(T("depth has no data: no named active event in the lookback window"))
         else:
             out["depth"] = depth.astype("float64")
     else:
-        warnings.append(f"{cfg.path_of('events').name} has no event column: depth has no data")
+        warnings.append(T("{file} has no event column: depth has no data", file=cfg.path_of("events").name))
     return out
 
 
@@ -190,7 +191,7 @@ def _daily_usage_components(daily, customers, window_start, end, cfg, warnings) 
     offset = ((rows["day"] - pd.Timestamp(window_start)).dt.days).to_numpy(dtype="int64")
     lookback = cfg.metrics.health.lookback_days
     user_codes, users = pd.factorize(rows["user_id"])
-    warnings.append("daily activity has no event names: depth has no data")
+    warnings.append(T("daily activity has no event names: depth has no data"))
     return {
         "usage": _distinct_per_customer(pos, offset, lookback, n) * 100.0 / lookback,
         "breadth": percentile_rank(_distinct_per_customer(pos, user_codes, len(users), n)),
@@ -203,11 +204,11 @@ def _survey_components(frames, customers, end, cfg, warnings, filtered) -> dict[
     averaged), mapped linearly from the survey's scale to 0..100."""
     name = cfg.path_of("surveys").name
     if "surveys" not in frames:
-        warnings.append(f"{name} is not in the data: nps and csat have no data")
+        warnings.append(T("{file} is not in the data: nps and csat have no data", file=name))
         return {}
     sv = frames["surveys"]
     if "customer_id" not in sv:
-        warnings.append(f"{name} has no customer_id column: nps and csat have no data")
+        warnings.append(T("{file} has no customer_id column: nps and csat have no data", file=name))
         return {}
     n = len(customers)
     named = sv["customer_id"].notna().to_numpy(dtype=bool)
@@ -234,12 +235,12 @@ def _support_component(frames, customers, window_start, end, cfg, warnings) -> d
     a customer with none scores 100."""
     name = cfg.path_of("tickets").name
     if "tickets" not in frames:
-        warnings.append(f"{name} is not in the data: support has no data")
+        warnings.append(T("{file} is not in the data: support has no data", file=name))
         return {}
     tk = frames["tickets"]
     has_resolved, has_category = "resolved_at" in tk, "category" in tk
     if not (has_resolved or has_category):
-        warnings.append(f"{name} has neither resolved_at nor category: support has no data")
+        warnings.append(T("{file} has neither resolved_at nor category: support has no data", file=name))
         return {}
     n = len(customers)
     window_from, after_end = bounds_us(window_start, end, cfg.timezone)
@@ -252,14 +253,14 @@ def _support_component(frames, customers, window_start, end, cfg, warnings) -> d
         open_at_end = (created != NAT) & (created < after_end) & ~((resolved != NAT) & (resolved < after_end))
         load += _count_per_customer(pos, open_at_end, n)
     else:
-        warnings.append(f"{name} has no resolved_at column: support counts complaints only, not open tickets")
+        warnings.append(T("{file} has no resolved_at column: support counts complaints only, not open tickets", file=name))
     if has_category:
         categories = [c.strip().casefold() for c in cfg.metrics.tickets.complaint_categories]
         complaint = tk["category"].str.strip().str.casefold().isin(categories).to_numpy(dtype=bool)
         in_window = (created >= window_from) & (created < after_end)
         load += _count_per_customer(pos, complaint & in_window, n)
     else:
-        warnings.append(f"{name} has no category column: support counts open tickets only, not complaints")
+        warnings.append(T("{file} has no category column: support counts open tickets only, not complaints", file=name))
     return {"support": np.where(load == 0, 100.0, 100.0 - percentile_rank(load))}
 
 
@@ -268,15 +269,15 @@ def _payments_component(frames, customers, window_start, end, cfg, warnings, fil
     bad = those not paid on or before due_at (paid late, or still unpaid). None due -> no data."""
     name = cfg.path_of("invoices").name
     if "invoices" not in frames:
-        warnings.append(f"{name} is not in the data: payments has no data")
+        warnings.append(T("{file} is not in the data: payments has no data", file=name))
         return {}
     inv = frames["invoices"]
     missing = [c for c in ("due_at", "paid_at") if c not in inv]
     if missing:
         flag = ""
         if "paid_at" in missing and "paid" in inv:
-            flag = " (its paid column says whether an invoice was paid, not when)"
-        warnings.append(f"{name} has no {' or '.join(missing)} column{flag}: payments has no data")
+            flag = T(" (its paid column says whether an invoice was paid, not when)")
+        warnings.append(T("{file} has no {columns} column{flag}: payments has no data", file=name, columns=" or ".join(missing), flag=flag))
         return {}
     n = len(customers)
     due = inv["due_at"].to_numpy()
@@ -436,35 +437,39 @@ def _names(frames: dict[str, pd.DataFrame], customers: pd.Index) -> np.ndarray |
 
 def _definition(cfg: Config, s: Scores) -> str:
     opt = cfg.metrics.health
-    weights = ", ".join(f"{c} {w:g}" for c, w in zip(COMPONENTS, s.weights))
+    weights = join(", ", (T("{component} {weight:g}", component=T.word(c), weight=w) for c, w in zip(COMPONENTS, s.weights)))
     if opt.method == "thresholds":
-        classes = f"good >= {opt.good_min:g}, at risk >= {opt.at_risk_min:g}, else poor"
+        classes = T("good >= {good:g}, at risk >= {at_risk:g}, else poor", good=opt.good_min, at_risk=opt.at_risk_min)
     else:
-        classes = "good above the 75th percentile of the scores, poor below the 25th (np.quantile, linear), the rest at risk"
-    missing = "left out of the weighted mean" if opt.missing == "skip" else "counted as 50"
-    events = ", ".join(cfg.active_events) if cfg.active_events else "all events"
+        classes = T("good above the 75th percentile of the scores, poor below the 25th (np.quantile, linear), the rest at risk")
+    missing = T("left out of the weighted mean") if opt.missing == "skip" else T("counted as 50")
+    events = ", ".join(cfg.active_events) if cfg.active_events else T("all events")
     complaints = ", ".join(cfg.metrics.tickets.complaint_categories)
-    return (
-        f"Health of every customer paying at the end of {s.end}, over the {opt.lookback_days} days "
-        f"{s.window_start}..{s.end}. Components 0..100: usage = active days / {opt.lookback_days} x 100 "
-        f"(active events: {events}); breadth = percentile rank of distinct active users; depth = distinct active "
-        f"events used / distinct active events used by anyone x 100; nps and csat = latest response on or before "
-        f"{s.end} mapped from its scale ({cfg.metrics.nps.scale[0]:g}..{cfg.metrics.nps.scale[1]:g}, "
-        f"{cfg.metrics.csat.scale[0]:g}..{cfg.metrics.csat.scale[1]:g}) to 0..100; support = 100 - percentile rank "
-        f"of open tickets at the end + complaints ({complaints}) created in the window, 100 with none; payments = "
-        f"100 x (1 - invoices paid late or unpaid / positive invoices due in the window); mrr_trend = 50 + 50 x the "
-        f"MRR change over the window clipped to -100 %..+100 % (no data for a customer not paying before it). "
-        f"Percentile ranks use average ranks, (rank - 1) / (n - 1) x 100. Score = weighted mean "
-        f"(weights: {weights}); a component without data is {missing}; no data at all: no score. "
-        f"Classes ({opt.method}): {classes}."
-    )
+    return T(
+        "Health of every customer paying at the end of {end}, over the {days} days "
+        "{start}..{end}. Components 0..100: usage = active days / {days} x 100 "
+        "(active events: {events}); breadth = percentile rank of distinct active users; depth = distinct active "
+        "events used / distinct active events used by anyone x 100; nps and csat = latest response on or before "
+        "{end} mapped from its scale ({nps_low:g}..{nps_high:g}, "
+        "{csat_low:g}..{csat_high:g}) to 0..100; support = 100 - percentile rank "
+        "of open tickets at the end + complaints ({complaints}) created in the window, 100 with none; payments = "
+        "100 x (1 - invoices paid late or unpaid / positive invoices due in the window); mrr_trend = 50 + 50 x the "
+        "MRR change over the window clipped to -100 %..+100 % (no data for a customer not paying before it). "
+        "Percentile ranks use average ranks, (rank - 1) / (n - 1) x 100. Score = weighted mean "
+        "(weights: {weights}); a component without data is {missing}; no data at all: no score. "
+        "Classes ({method}): {classes}.",
+        end=s.end, days=opt.lookback_days, start=s.window_start, events=events,
+        nps_low=cfg.metrics.nps.scale[0], nps_high=cfg.metrics.nps.scale[1], csat_low=cfg.metrics.csat.scale[0],
+        csat_high=cfg.metrics.csat.scale[1], complaints=complaints, weights=weights, missing=missing,
+        method=opt.method, classes=classes,
+    )  # fmt: skip
 
 
 def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | None) -> MetricResult:
     opt = cfg.metrics.health
     scored = ~np.isnan(s.score)
     n_scored = int(scored.sum())
-    value, why = safe_ratio(float(s.score[scored].sum()), n_scored, what="health (no paying customer with data at the end of the period)")
+    value, why = safe_ratio(float(s.score[scored].sum()), n_scored, what=T("health (no paying customer with data at the end of the period)"))
     warnings = list(s.warnings) + ([why] if why else [])
     details: dict = {
         "customers": len(s.customers),
@@ -500,7 +505,13 @@ def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | N
     table = table.sort_values(["score", "customer_id"], na_position="last", kind="stable")
     rows = table.astype(object).where(table.notna(), None).to_dict("records")
 
-    counts = ", ".join(f"{cls.replace('_', ' ')} {details[f'{cls}_customers']} (MRR {fmt_money(details[f'{cls}_mrr'])})" for cls in CLASSES)
+    counts = join(
+        ", ",
+        (
+            T("{cls} {n} (MRR {mrr})", cls=T.word(cls.replace("_", " ")), n=details[f"{cls}_customers"], mrr=fmt_money(details[f"{cls}_mrr"]))
+            for cls in CLASSES
+        ),
+    )
     return MetricResult(
         "health",
         period,
@@ -510,7 +521,7 @@ def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | N
         rows=rows,
         warnings=warnings,
         definition=_definition(cfg, s),
-        formula=f"mean of {n_scored} customer scores = {fmt_num(value)}; {counts}",
+        formula=T("mean of {n} customer scores = {value}; {counts}", n=n_scored, value=fmt_num(value), counts=counts),
         filtered=s.filtered,
     )
 
@@ -535,7 +546,7 @@ def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, custome
     total = sum(w for _, _, w in counted)
     warnings = list(s.warnings)
     if score is None:
-        warnings.append(f"health of {customer} is undefined: no component has data")
+        warnings.append(T("health of {customer} is undefined: no component has data", customer=customer))
     details = {
         "customer_id": customer,
         **({"name": names[i]} if names is not None else {}),
@@ -555,7 +566,7 @@ def _one_customer(frames, period: Period, cfg: Config, s: Scores, names, custome
         rows=rows,
         warnings=warnings,
         definition=_definition(cfg, s),
-        formula=f"{customer}: ({terms}) / {total:g} = {fmt_num(score)}" if score is not None else f"{customer}: no component has data",
+        formula=f"{customer}: ({terms}) / {total:g} = {fmt_num(score)}" if score is not None else T("{customer}: no component has data", customer=customer),
         filtered=s.filtered,
     )
 
@@ -581,12 +592,12 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
     warnings = list(s.warnings)
     unscored = int((~has_class).sum())
     if unscored:
-        warnings.append(f"{unscored} customers paying on {scored_on} had no data to score: left out of the backtest")
+        warnings.append(T("{n} customers paying on {day} had no data to score: left out of the backtest", n=unscored, day=scored_on))
 
     # from here on, one element = a customer with a class on the scoring date
     klass, score, lost = s.klass[has_class], s.score[has_class], churned[has_class]
     n_all, churned_all = int(has_class.sum()), int(lost.sum())
-    average, interval, notes = rate(churned_all, n_all, what="average churn of the backtest")
+    average, interval, notes = rate(churned_all, n_all, what=T("average churn of the backtest"))
     warnings += notes
     rows, details = [], {"scored_on": scored_on.isoformat(), "horizon_days": horizon}
     details.update({"customers": n_all, "churned_customers": churned_all, "average_churn_rate": average})
@@ -625,11 +636,11 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
 
     poor = details["poor_churn_rate"]
     if poor is None:
-        lift, why = None, "lift is undefined: no customer was in the poor class on the scoring date"
+        lift, why = None, T("lift is undefined: no customer was in the poor class on the scoring date")
     elif average is None:
-        lift, why = None, "lift is undefined: no customer could be scored on the scoring date"
+        lift, why = None, T("lift is undefined: no customer could be scored on the scoring date")
     else:
-        lift, why = safe_ratio(poor, average, what="lift (nobody churned within the horizon)")
+        lift, why = safe_ratio(poor, average, what=T("lift (nobody churned within the horizon)"))
     if why:
         warnings.append(why)
     details.update({"lift": lift, "method": opt.method, "lookback_days": opt.lookback_days})
@@ -642,25 +653,33 @@ def _backtest(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, with
         rows=rows,
         warnings=warnings,
         definition=(
-            f"Backtest of the health classes: every customer scored as of {scored_on} ({horizon} days before "
-            f"{period.end}, metrics.health.backtest_horizon_days); churned = paying on {scored_on} and not paying "
-            f"at the end of {period.end}. Per group of scored customers: churn rate = churned / customers x 100 (for "
-            f"a group that predicts churn - the poor class, 'score < t' - this is its precision); recall = churned in "
-            f"the group / every churner x 100; lift = churn rate / average churn rate over every customer with a class "
-            f"(above 1: the group churns more than average). Views: the classes; thresholds t = 10..90 and the poor "
-            f"class's cut; deciles of the score (lowest first; tied scores share a decile), the calibration; the poor "
-            f"class scored 60 and 90 days before {period.end}, against the bar precision >= {opt.target_precision:g} % "
-            f"and recall >= {opt.target_recall:g} % (metrics.health.target_precision, target_recall). Lead time: the "
-            f"score is taken again every {bt.CHECKPOINT_DAYS} days from {scored_on}; a churner's lead time is the days "
-            f"from the first checkpoint at which it was poor to the day it stopped paying (never poor: missed). "
+            T(
+                "Backtest of the health classes: every customer scored as of {scored_on} ({horizon} days before "
+                "{end}, metrics.health.backtest_horizon_days); churned = paying on {scored_on} and not paying "
+                "at the end of {end}. Per group of scored customers: churn rate = churned / customers x 100 (for "
+                "a group that predicts churn - the poor class, 'score < t' - this is its precision); recall = churned in "
+                "the group / every churner x 100; lift = churn rate / average churn rate over every customer with a class "
+                "(above 1: the group churns more than average). Views: the classes; thresholds t = 10..90 and the poor "
+                "class's cut; deciles of the score (lowest first; tied scores share a decile), the calibration; the poor "
+                "class scored 60 and 90 days before {end}, against the bar precision >= {precision:g} % "
+                "and recall >= {recall:g} % (metrics.health.target_precision, target_recall). Lead time: the "
+                "score is taken again every {checkpoint} days from {scored_on}; a churner's lead time is the days "
+                "from the first checkpoint at which it was poor to the day it stopped paying (never poor: missed). ",
+                scored_on=scored_on, horizon=horizon, end=period.end, precision=opt.target_precision,
+                recall=opt.target_recall, checkpoint=bt.CHECKPOINT_DAYS,
+            )
             + _definition(cfg, s)
         ),
         formula=(
-            f"poor churn rate {fmt_num(poor, 2)} % / average churn rate {fmt_num(average, 2)} % "
-            f"({churned_all} of {n_all}) = lift {fmt_num(lift, 2)}; poor: precision {fmt_num(poor, 1)} % "
-            f"({poor_row['churned']} of {poor_row['customers']}), recall {fmt_num(poor_row['recall_pct'], 1)} % "
-            f"({poor_row['churned']} of {churned_all}); median lead time {fmt_num(median_lead, 1)} days "
-            f"({int(flagged.sum())} of {churned_all} churners poor before churning); " + bt.bar_text(details, cfg)
+            T(
+                "poor churn rate {poor} % / average churn rate {average} % ({churned} of {n}) = lift {lift}; poor: "
+                "precision {precision} % ({poor_churned} of {poor_customers}), recall {recall} % ({poor_churned} of "
+                "{churned}); median lead time {lead} days ({flagged} of {churned} churners poor before churning); ",
+                poor=fmt_num(poor, 2), average=fmt_num(average, 2), churned=churned_all, n=n_all, lift=fmt_num(lift, 2),
+                precision=fmt_num(poor, 1), poor_churned=poor_row["churned"], poor_customers=poor_row["customers"],
+                recall=fmt_num(poor_row["recall_pct"], 1), lead=fmt_num(median_lead, 1), flagged=int(flagged.sum()),
+            )
+            + bt.bar_text(details, cfg)
         ),
         filtered=s.filtered,
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cs_metrics.config import Config
+from cs_metrics.i18n import T
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import (
     money_array,
@@ -49,7 +50,7 @@ def churn(
             measured = parse_period(f"{(period.end - timedelta(days=29)).isoformat()}..{period.end.isoformat()}")
         result = _churn_subscriptions(frames, measured, cfg, rows)
         if rolling:
-            result.definition = f"Rolling 30 days (definitions.churn_window), {measured.start}..{measured.end}: " + result.definition
+            result.definition = T("Rolling 30 days (definitions.churn_window), {start}..{end}: ", start=measured.start, end=measured.end) + result.definition
     else:
         result = _churn_customers(frames["customers"], measured, rows)
     if window:
@@ -57,7 +58,10 @@ def churn(
         retention, _ = safe_ratio(d["retained_customers"], d["starting_customers"], scale=100)
         d.update(window=window_label(window), logo_retention=retention)
         result.definition = window_words(measured, window) + result.definition
-        result.formula += f"; logo retention {d['retained_customers']} / {d['starting_customers']} x 100 = {fmt_num(retention, 2)} %"
+        result.formula += T(
+            "; logo retention {retained} / {starting} x 100 = {value} %",
+            retained=d["retained_customers"], starting=d["starting_customers"], value=fmt_num(retention, 2),
+        )
     return result
 
 
@@ -100,36 +104,53 @@ def _churn_subscriptions(
         "retained_customers": len(starting) - len(lost),
     }
     if opt.method == "net":
-        value, why = safe_ratio(len(starting) - len(closing), len(starting), scale=100, what="net churn")
-        formula = f"({len(starting)} paying at opening - {len(closing)} paying at closing) / {len(starting)} x 100 = {fmt_num(value, 2)} %"
-        definition = "Net customer churn: (paying at opening - paying at closing) / paying at opening x 100; new customers offset losses, so it can be negative."
+        value, why = safe_ratio(len(starting) - len(closing), len(starting), scale=100, what=T("net churn"))
+        formula = T(
+            "({starting} paying at opening - {closing} paying at closing) / {starting} x 100 = {value} %",
+            starting=len(starting), closing=len(closing), value=fmt_num(value, 2),
+        )
+        definition = T("Net customer churn: (paying at opening - paying at closing) / paying at opening x 100; new customers offset losses, so it can be negative.")
     else:
         numerator, denominator = len(lost), len(starting)
-        definition = (
-            f"Customer churn: of the customers paying at the end of {period.opening} (S), the share not paying "
-            f"at the end of {period.closing}."
+        definition = T(
+            "Customer churn: of the customers paying at the end of {opening} (S), the share not paying at the end of {closing}.",
+            opening=period.opening, closing=period.closing,
         )
         if count_new:
             details["new_churned_customers"] = len(new_lost)
             numerator += len(new_lost)
-            why = "include_new" if opt.include_new else "definitions.same_period_churn: counted"
-            definition += f" {why}: customers who started paying inside the period and stopped count in the numerator."
-        below = f"{len(starting)} paying at opening"
+            if opt.include_new:
+                definition += T(" include_new: customers who started paying inside the period and stopped count in the numerator.")
+            else:
+                definition += T(
+                    " definitions.same_period_churn: counted: customers who started paying inside the period and stopped "
+                    "count in the numerator."
+                )
         if plus_new:
             details["new_customers"] = len(entered)
             denominator += len(entered)
-            definition += (
+            definition += T(
                 " definitions.churn_denominator: start_plus_new: the customers who began paying inside the period "
                 "(new or back) are in the denominator too."
             )
-            below = f"({len(starting)} paying at opening + {len(entered)} new)"
         if defs.free_customers != "excluded":
-            from cs_metrics.profiles import describe
-
-            definition += f" definitions.free_customers: {describe('free_customers', defs.free_customers)}."
-        value, interval, warnings = rate(numerator, denominator, what="churn")
+            definition += T(
+                " definitions.free_customers: {value}: a customer without MRR (a trial, 100 % off, a free plan) can "
+                "count as a customer.",
+                value=defs.free_customers,
+            )
+        value, interval, warnings = rate(numerator, denominator, what=T("churn"))
         details.update(interval)
-        formula = f"{numerator} churned / {below} x 100 = {fmt_num(value, 2)} %"
+        if plus_new:
+            formula = T(
+                "{churned} churned / ({starting} paying at opening + {new} new) x 100 = {value} %",
+                churned=numerator, starting=len(starting), new=len(entered), value=fmt_num(value, 2),
+            )
+        else:
+            formula = T(
+                "{churned} churned / {starting} paying at opening x 100 = {value} %",
+                churned=numerator, starting=len(starting), value=fmt_num(value, 2),
+            )
         return MetricResult(
             "churn", period, value, "percent", details, rows=listing, warnings=warnings,
             definition=definition, formula=formula,
@@ -194,7 +215,7 @@ def _churn_customers(customers: pd.DataFrame, period: Period, rows: bool = False
     in_s = (created.isna() | (created < start)) & (churned_at.isna() | (churned_at >= start))
     lost = in_s & (churned_at >= start) & (churned_at <= end)
     n_s, n_lost = int(in_s.sum()), int(lost.sum())
-    value, interval, warnings = rate(n_lost, n_s, what="churn")
+    value, interval, warnings = rate(n_lost, n_s, what=T("churn"))
     listing = None
     if rows:
         frame = pd.DataFrame(
@@ -213,9 +234,10 @@ def _churn_customers(customers: pd.DataFrame, period: Period, rows: bool = False
         {"method": "customers", "starting_customers": n_s, "churned_customers": n_lost, "retained_customers": n_s - n_lost, **interval},
         rows=listing,
         warnings=warnings,
-        definition=(
+        definition=T(
             "Customer churn from customers.csv (no subscriptions): of the customers created before "
-            f"{period.start} and not lost before it, the share whose churned_at falls in the period."
+            "{start} and not lost before it, the share whose churned_at falls in the period.",
+            start=period.start,
         ),
-        formula=f"{n_lost} churned / {n_s} customers at start x 100 = {fmt_num(value, 2)} %",
+        formula=T("{churned} churned / {n} customers at start x 100 = {value} %", churned=n_lost, n=n_s, value=fmt_num(value, 2)),
     )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
+from cs_metrics.i18n import T
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import SMALL_SAMPLE, fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import _spans as _state_spans
@@ -35,8 +36,8 @@ from cs_metrics.result import MetricResult
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 _ROWS_WORDS = {
-    "subscriptions": "non-trial subscription rows",
-    "invoice_lines": "invoice lines (over their service periods)",
+    "subscriptions": T("non-trial subscription rows"),
+    "invoice_lines": T("invoice lines (over their service periods)"),
 }
 
 
@@ -273,28 +274,39 @@ def mrr(
         details[f"{name}_mrr"] = to_money(bridge[name])
         details[f"{name}_count"] = bridge[f"{name}_count"]
         details[f"{name}_customers"] = bridge[f"{name}_customers"]
-    fx = ""
     if "fx" in bridge:  # definitions.fx_movement: the change from exchange rates is its own line
         details.update(fx_mrr=to_money(bridge["fx"]), fx_count=bridge["fx_count"], fx_customers=bridge["fx_customers"])
-        fx = f" + fx {fmt_money(details['fx_mrr'])}"
     if cfg.currency.base:
         details["currency"] = cfg.currency.base
     steps = len(period.snapshots()) - 1
     d = details
-    formula = (
-        f"opening {fmt_money(opening)} + new {fmt_money(d['new_mrr'])} + reactivation "
-        f"{fmt_money(d['reactivation_mrr'])} + expansion {fmt_money(d['expansion_mrr'])} - contraction "
-        f"{fmt_money(d['contraction_mrr'])} - churn {fmt_money(d['churn_mrr'])}{fx} = closing {fmt_money(closing)} "
-        f"({d['closing_customers']} paying customers on {period.closing}); ARR = 12 x {fmt_money(closing)} "
-        f"= {fmt_money(d['arr'])}"
-    )
-    definition = (
-        f"MRR on a day = sum of the monthly recurring revenue of {_ROWS_WORDS[revenue_source(frames, cfg)]} active that day "
-        f"(started_at <= day < ended_at). Closing MRR is taken at the end of {period.closing}, opening at the "
-        f"end of {period.opening}. Movements are summed over {steps} step(s) (opening, each month end, closing), "
-        f"customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
-        f"up expansion, down contraction." + _movement_words(defs)
-    )
+    money = dict(
+        opening=fmt_money(opening), new=fmt_money(d["new_mrr"]), reactivation=fmt_money(d["reactivation_mrr"]),
+        expansion=fmt_money(d["expansion_mrr"]), contraction=fmt_money(d["contraction_mrr"]), churn=fmt_money(d["churn_mrr"]),
+        closing=fmt_money(closing), customers=d["closing_customers"], day=period.closing, arr=fmt_money(d["arr"]),
+    )  # fmt: skip
+    if "fx_mrr" in d:  # definitions.fx_movement: the change from exchange rates is its own line
+        formula = T(
+            "opening {opening} + new {new} + reactivation {reactivation} + expansion {expansion} - contraction "
+            "{contraction} - churn {churn} + fx {fx} = closing {closing} ({customers} paying customers on {day}); "
+            "ARR = 12 x {closing} = {arr}",
+            fx=fmt_money(d["fx_mrr"]), **money,
+        )
+    else:
+        formula = T(
+            "opening {opening} + new {new} + reactivation {reactivation} + expansion {expansion} - contraction "
+            "{contraction} - churn {churn} = closing {closing} ({customers} paying customers on {day}); ARR = 12 x {closing} "
+            "= {arr}",
+            **money,
+        )
+    definition = T(
+        "MRR on a day = sum of the monthly recurring revenue of {rows} active that day "
+        "(started_at <= day < ended_at). Closing MRR is taken at the end of {closing}, opening at the "
+        "end of {opening}. Movements are summed over {steps} step(s) (opening, each month end, closing), "
+        "customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
+        "up expansion, down contraction.",
+        rows=_ROWS_WORDS[revenue_source(frames, cfg)], closing=period.closing, opening=period.opening, steps=steps,
+    ) + _movement_words(defs)
     listing = _mrr_rows(st) if rows else _matrix_rows(st, period) if matrix else None
     if rows and revenue_source(frames, cfg) == "subscriptions":
         with_customer_dates(listing, frames["subscriptions"], period.closing)
@@ -303,18 +315,26 @@ def mrr(
 
 def _movement_words(defs) -> str:
     """What the definitions in force change in the movements, for --explain."""
-    from cs_metrics.profiles import describe
-
-    words = []
+    words = ""
     if defs.free_customers != "excluded":
-        words.append(describe("free_customers", defs.free_customers) + " (a customer is counted from its first such day)")
+        words += T(
+            " definitions.free_customers: {value}: a customer without MRR (a trial, 100 % off, a free plan) can "
+            "count as a customer.",
+            value=defs.free_customers,
+        )
     if defs.same_period_churn != "excluded":
-        words.append("a customer paying only inside a step counts as new (or reactivation) and as churn, at its MRR on its first paid day")
+        words += T(
+            " A customer paying only inside a step counts as new (or reactivation) and as churn, at its MRR on its "
+            "first paid day."
+        )
     if defs.reactivation_days is not None:
-        words.append(describe("reactivation_days", defs.reactivation_days))
+        words += T(" A return within {n} days of leaving is reactivation, a later one is new.", n=defs.reactivation_days)
     if defs.fx_movement:
-        words.append("the change of a customer's MRR from exchange rates (its closing own-currency MRR at the opening's rate, against its closing MRR) is the fx line, not expansion or contraction")
-    return "".join(f" {w[0].upper()}{w[1:]}." for w in words)
+        words += T(
+            " The change of a customer's MRR from exchange rates (its closing own-currency MRR at the opening's rate, "
+            "against its closing MRR) is the fx line, not expansion or contraction."
+        )
+    return words
 
 
 # --------------------------------------------------------------------------- ARPU
@@ -344,7 +364,7 @@ def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
     rows = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line
     _, grid = mrr_grid(rows, [period.closing])
     closing, paying = int(grid[:, 0].sum()), int((grid[:, 0] > 0).sum())
-    per_customer, why = safe_ratio(closing, paying, what=f"ARPU (no customer paying at the end of {period.closing})")
+    per_customer, why = safe_ratio(closing, paying, what=T("ARPU (no customer paying at the end of {day})", day=period.closing))
     value = None if per_customer is None else to_money(per_customer)
     details = {"basis": "mrr", "closing_mrr": to_money(closing), "closing_customers": paying}
     return MetricResult(
@@ -354,11 +374,14 @@ def _arpu_mrr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> M
         "money",
         details,
         warnings=[why] if why else [],
-        definition=(
-            f"ARPU, basis mrr: MRR at the end of {period.closing} ({_ROWS_WORDS[revenue_source(frames, cfg)]} active that day) "
-            f"/ customers paying that day."
+        definition=T(
+            "ARPU, basis mrr: MRR at the end of {day} ({rows} active that day) / customers paying that day.",
+            day=period.closing, rows=_ROWS_WORDS[revenue_source(frames, cfg)],
         ),
-        formula=f"closing MRR {fmt_money(details['closing_mrr'])} / {paying} paying customers = {fmt_money(value)}",
+        formula=T(
+            "closing MRR {mrr} / {paying} paying customers = {value}",
+            mrr=fmt_money(details["closing_mrr"]), paying=paying, value=fmt_money(value),
+        ),
     )
 
 
@@ -373,7 +396,7 @@ def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
     if "amount_refunded" in in_p:  # a payments export: refunds are netted from the amounts at load
         refunded = int(in_p["amount_refunded"].fillna(0).sum())
         details["refunds_netted"] = round(refunded / MONEY_SCALE, 6)
-        refunds = f", refunds {fmt_money(details['refunds_netted'])} netted"
+        refunds = T(", refunds {refunds} netted", refunds=fmt_money(details["refunds_netted"]))
     if "subscriptions" in frames or "invoice_lines" in frames:
         snapshots = period.snapshots()
         _, grid = mrr_grid(mrr_rows(frames, cfg), snapshots)
@@ -386,19 +409,19 @@ def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
             snapshots=n_snapshots,
         )
         counts = " + ".join(str(int(c)) for c in paying)
-        average_text = f"({counts}) / {n_snapshots} snapshots"
-        whom = f"the mean of the paying-customer counts at the {n_snapshots} snapshots (opening, month ends, closing)"
+        average_text = T("({counts}) / {n} snapshots", counts=counts, n=n_snapshots)
+        whom = T("the mean of the paying-customer counts at the {n} snapshots (opening, month ends, closing)", n=n_snapshots)
     else:
         buyers = in_p.loc[in_p["amount"] > 0, "customer_id"].nunique()  # customers with a positive invoice in P
         customer_days, n_snapshots = int(buyers), 1
         details["customer_source"] = "invoiced in the period"
-        average_text = f"{buyers} customers invoiced"
-        whom = "the distinct customers with a positive invoice issued in the period"
+        average_text = T("{n} customers invoiced", n=buyers)
+        whom = T("the distinct customers with a positive invoice issued in the period")
     average, _ = safe_ratio(customer_days, n_snapshots)
     details["average_customers"] = average
     # revenue / (customer_days / n_snapshots), in currency: one exact division of integers
     value, why = safe_ratio(
-        revenue * n_snapshots, customer_days * MONEY_SCALE, what="ARPU (no active customer in the period)"
+        revenue * n_snapshots, customer_days * MONEY_SCALE, what=T("ARPU (no active customer in the period)")
     )
     value = None if value is None else round(value, 6)
     return MetricResult(
@@ -409,13 +432,15 @@ def _arpu_revenue(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
         details,
         warnings=[why] if why else [],
         filtered={"invoices": {"outside the period": int((~inside).sum())}},
-        definition=(
-            f"ARPU, basis revenue: invoice revenue issued {period.start}..{period.end} (every invoice, credit notes "
-            f"and refunds netted) / average active customers, {whom}. Revenue per customer over the whole period."
+        definition=T(
+            "ARPU, basis revenue: invoice revenue issued {start}..{end} (every invoice, credit notes "
+            "and refunds netted) / average active customers, {whom}. Revenue per customer over the whole period.",
+            start=period.start, end=period.end, whom=whom,
         ),
-        formula=(
-            f"revenue {fmt_money(details['invoice_revenue'])} ({len(in_p)} invoices{refunds}) / average customers "
-            f"{fmt_num(average, 2)} ({average_text}) = {fmt_money(value)}"
+        formula=T(
+            "revenue {revenue} ({invoices} invoices{refunds}) / average customers {average} ({average_text}) = {value}",
+            revenue=fmt_money(details["invoice_revenue"]), invoices=len(in_p), refunds=refunds, average=fmt_num(average, 2),
+            average_text=average_text, value=fmt_money(value),
         ),
     )
 
@@ -487,7 +512,7 @@ def _cohort_details(u: dict[str, int]) -> dict:
     }
 
 
-def _cohort_warnings(what: str, u: dict[str, int], why: str | None) -> list[str]:
+def _cohort_warnings(what: T, u: dict[str, int], why: str | None) -> list[str]:
     """The undefined reason, and a small-base warning worded like rate()'s (money ratios have no Wilson interval)."""
     if why:
         return [why]
@@ -495,30 +520,36 @@ def _cohort_warnings(what: str, u: dict[str, int], why: str | None) -> list[str]
     if n < SMALL_SAMPLE:
         share, _ = safe_ratio(u["largest_opening"], u["opening"], scale=100)
         return [
-            f"{what} rests on only {n} starting customers: a money ratio has no 95 % interval, and the "
-            f"largest account holds {share:.1f} % of their opening MRR"
+            T(
+                "{what} rests on only {n} starting customers: a money ratio has no 95 % interval, and the "
+                "largest account holds {share:.1f} % of their opening MRR",
+                what=what, n=n, share=share,
+            )
         ]
     return []
 
 
 def _cohort_words(period: Period) -> str:
-    return (
-        f"S = the customers paying at the end of {period.opening} (non-trial rows, started_at <= day < ended_at); "
-        f"each member's MRR at the end of {period.closing} is compared with its MRR at the opening, customer by "
-        f"customer (not over the monthly steps); new and reactivated customers are outside S."
+    return T(
+        "S = the customers paying at the end of {opening} (non-trial rows, started_at <= day < ended_at); "
+        "each member's MRR at the end of {closing} is compared with its MRR at the opening, customer by "
+        "customer (not over the monthly steps); new and reactivated customers are outside S.",
+        opening=period.opening, closing=period.closing,
     )
 
 
-def _undefined(what: str, period: Period) -> str:
-    return f"{what} (no customer was paying at the end of {period.opening})"
+def _undefined(what: T, period: Period) -> T:
+    return T("{what} (no customer was paying at the end of {day})", what=what, day=period.opening)
 
 
-def _cohort_formula_tail(u: dict[str, int]) -> str:
-    return (
-        f"(opening {fmt_money(to_money(u['opening']))} + expansion {fmt_money(to_money(u['expansion']))} - "
-        f"contraction {fmt_money(to_money(u['contraction']))} - churn {fmt_money(to_money(u['churn']))} = closing "
-        f"{fmt_money(to_money(u['closing']))}; {u['starting_customers']} starting customers)"
-    )
+def _cohort_formula_tail(u: dict[str, int]) -> T:
+    return T(
+        "(opening {opening} + expansion {expansion} - contraction {contraction} - churn {churn} = closing "
+        "{closing}; {n} starting customers)",
+        opening=fmt_money(to_money(u["opening"])), expansion=fmt_money(to_money(u["expansion"])),
+        contraction=fmt_money(to_money(u["contraction"])), churn=fmt_money(to_money(u["churn"])),
+        closing=fmt_money(to_money(u["closing"])), n=u["starting_customers"],
+    )  # fmt: skip
 
 
 @mrr_based
@@ -536,7 +567,7 @@ def ndr(
     words = window_words(period, window)
     cohort = starting_cohort_mrr(mrr_rows(frames, cfg), period)
     u = cohort_units(cohort)
-    value, why = safe_ratio(u["closing"], u["opening"], scale=100, what=_undefined("NDR", period))
+    value, why = safe_ratio(u["closing"], u["opening"], scale=100, what=_undefined(T("NDR"), period))
     grr_value, _ = safe_ratio(u["retained"], u["opening"], scale=100)
     details = {**_cohort_details(u), "grr": grr_value}
     if window:
@@ -566,12 +597,13 @@ def ndr(
         "percent",
         details,
         rows=listing,
-        warnings=_cohort_warnings("NDR", u, why),
-        definition=words + "Net revenue retention: closing MRR of S / opening MRR of S x 100. " + _cohort_words(period),
-        formula=(
-            f"closing MRR of S {fmt_money(details['closing_mrr'])} / opening MRR of S "
-            f"{fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} % " + _cohort_formula_tail(u)
-        ),
+        warnings=_cohort_warnings(T("NDR"), u, why),
+        definition=words + T("Net revenue retention: closing MRR of S / opening MRR of S x 100. ") + _cohort_words(period),
+        formula=T(
+            "closing MRR of S {closing} / opening MRR of S {opening} x 100 = {value} % ",
+            closing=fmt_money(details["closing_mrr"]), opening=fmt_money(details["opening_mrr"]), value=fmt_num(value, 2),
+        )
+        + _cohort_formula_tail(u),
     )
 
 
@@ -584,7 +616,7 @@ def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: st
     period = trailing(period, window)  # P itself, or the trailing window ending with P
     words = window_words(period, window)
     u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
-    value, why = safe_ratio(u["retained"], u["opening"], scale=100, what=_undefined("GRR", period))
+    value, why = safe_ratio(u["retained"], u["opening"], scale=100, what=_undefined(T("GRR"), period))
     details = _cohort_details(u)
     if window:
         details["window"] = window_label(window)
@@ -594,16 +626,17 @@ def grr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config, window: st
         value,
         "percent",
         details,
-        warnings=_cohort_warnings("GRR", u, why),
+        warnings=_cohort_warnings(T("GRR"), u, why),
         definition=words + (
-            "Gross revenue retention: sum over S of min(closing MRR, opening MRR) / opening MRR of S x 100. "
+            T("Gross revenue retention: sum over S of min(closing MRR, opening MRR) / opening MRR of S x 100. ")
             + _cohort_words(period)
         ),
-        formula=(
-            f"retained {fmt_money(details['retained_mrr'])} (= opening {fmt_money(details['opening_mrr'])} - "
-            f"contraction {fmt_money(details['contraction_mrr'])} - churn {fmt_money(details['churn_mrr'])}) / "
-            f"opening {fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} %; "
-            f"{u['starting_customers']} starting customers"
+        formula=T(
+            "retained {retained} (= opening {opening} - contraction {contraction} - churn {churn}) / "
+            "opening {opening} x 100 = {value} %; {n} starting customers",
+            retained=fmt_money(details["retained_mrr"]), opening=fmt_money(details["opening_mrr"]),
+            contraction=fmt_money(details["contraction_mrr"]), churn=fmt_money(details["churn_mrr"]),
+            value=fmt_num(value, 2), n=u["starting_customers"],
         ),
     )
 
@@ -616,7 +649,7 @@ def revenue_churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
     = 100 - NDR, negative when expansion outweighs the losses. No config keys. Undefined when S is empty."""
     u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
     lost = u["churn"] + u["contraction"]
-    value, why = safe_ratio(lost, u["opening"], scale=100, what=_undefined("Revenue churn", period))
+    value, why = safe_ratio(lost, u["opening"], scale=100, what=_undefined(T("Revenue churn"), period))
     net, _ = safe_ratio(lost - u["expansion"], u["opening"], scale=100)
     details = {**_cohort_details(u), "lost_mrr": to_money(lost), "net_mrr_churn": net}
     return MetricResult(
@@ -625,16 +658,20 @@ def revenue_churn(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) 
         value,
         "percent",
         details,
-        warnings=_cohort_warnings("Revenue churn", u, why),
+        warnings=_cohort_warnings(T("Revenue churn"), u, why),
         definition=(
-            "Gross MRR churn: (churn + contraction of S) / opening MRR of S x 100 (= 100 - GRR); net MRR churn "
-            "subtracts the expansion of S (= 100 - NDR). " + _cohort_words(period)
+            T(
+                "Gross MRR churn: (churn + contraction of S) / opening MRR of S x 100 (= 100 - GRR); net MRR churn "
+                "subtracts the expansion of S (= 100 - NDR). "
+            )
+            + _cohort_words(period)
         ),
-        formula=(
-            f"(churn {fmt_money(details['churn_mrr'])} + contraction {fmt_money(details['contraction_mrr'])}) / "
-            f"opening {fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} %; net: (lost "
-            f"{fmt_money(details['lost_mrr'])} - expansion {fmt_money(details['expansion_mrr'])}) / opening x 100 = "
-            f"{fmt_num(net, 2)} %; {u['starting_customers']} starting customers"
+        formula=T(
+            "(churn {churn} + contraction {contraction}) / opening {opening} x 100 = {value} %; net: (lost "
+            "{lost} - expansion {expansion}) / opening x 100 = {net} %; {n} starting customers",
+            churn=fmt_money(details["churn_mrr"]), contraction=fmt_money(details["contraction_mrr"]),
+            opening=fmt_money(details["opening_mrr"]), value=fmt_num(value, 2), lost=fmt_money(details["lost_mrr"]),
+            expansion=fmt_money(details["expansion_mrr"]), net=fmt_num(net, 2), n=u["starting_customers"],
         ),
     )
 
@@ -646,7 +683,7 @@ def revenue_growth(frames: dict[str, pd.DataFrame], period: Period, cfg: Config)
     Undefined when S is empty."""
     u = cohort_units(starting_cohort_mrr(mrr_rows(frames, cfg), period))
     change = u["closing"] - u["opening"]
-    value, why = safe_ratio(change, u["opening"], scale=100, what=_undefined("Revenue growth", period))
+    value, why = safe_ratio(change, u["opening"], scale=100, what=_undefined(T("Revenue growth"), period))
     details = {**_cohort_details(u), "net_change_mrr": to_money(change)}
     return MetricResult(
         "revenue-growth",
@@ -654,13 +691,16 @@ def revenue_growth(frames: dict[str, pd.DataFrame], period: Period, cfg: Config)
         value,
         "percent",
         details,
-        warnings=_cohort_warnings("Revenue growth", u, why),
-        definition="Existing-customer revenue growth: (closing - opening MRR of S) / opening MRR of S x 100 "
-        "(= NDR - 100). " + _cohort_words(period),
-        formula=(
-            f"(closing {fmt_money(details['closing_mrr'])} - opening {fmt_money(details['opening_mrr'])}) / opening "
-            f"{fmt_money(details['opening_mrr'])} x 100 = {fmt_num(value, 2)} % " + _cohort_formula_tail(u)
-        ),
+        warnings=_cohort_warnings(T("Revenue growth"), u, why),
+        definition=T(
+            "Existing-customer revenue growth: (closing - opening MRR of S) / opening MRR of S x 100 (= NDR - 100). "
+        )
+        + _cohort_words(period),
+        formula=T(
+            "(closing {closing} - opening {opening}) / opening {opening} x 100 = {value} % ",
+            closing=fmt_money(details["closing_mrr"]), opening=fmt_money(details["opening_mrr"]), value=fmt_num(value, 2),
+        )
+        + _cohort_formula_tail(u),
     )
 
 
@@ -709,7 +749,7 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
     on_check_day = pairs.loc[active].groupby("due_row")[["mrr", "tolerance"]].sum()
     mrr_on_check_day = settle(on_check_day["mrr"].to_numpy("int64"), on_check_day["tolerance"].to_numpy("int64"))
     n_due, renewed = len(due), int((mrr_on_check_day > 0).sum())
-    value, interval, warnings = rate(renewed, n_due, what="renewal rate", population="renewals due")
+    value, interval, warnings = rate(renewed, n_due, what=T("renewal rate"), population=T("renewals due"))
     details = {
         "basis": basis,
         "grace_days": grace,
@@ -718,7 +758,7 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
         "not_renewed": n_due - renewed,
         **interval,
     }
-    when = "the due day" if grace == 0 else f"the due day + {grace} days"
+    when = T("the due day") if grace == 0 else T("the due day + {grace} days", grace=grace)
     return MetricResult(
         "renewal-rate",
         period,
@@ -726,10 +766,11 @@ def renewal_rate(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -
         "percent",
         details,
         warnings=warnings,
-        definition=(
-            f"Renewal rate: due = non-trial subscription rows whose {basis} (the first day after the term) falls in "
-            f"{period.start}..{period.end}; renewed = the customer is paying (MRR > 0) at the end of "
-            f"{when} (config grace_days = {grace}). Renewed / due x 100."
+        definition=T(
+            "Renewal rate: due = non-trial subscription rows whose {basis} (the first day after the term) falls in "
+            "{start}..{end}; renewed = the customer is paying (MRR > 0) at the end of "
+            "{when} (config grace_days = {grace}). Renewed / due x 100.",
+            basis=basis, start=period.start, end=period.end, when=when, grace=grace,
         ),
-        formula=f"{renewed} renewed / {n_due} due x 100 = {fmt_num(value, 2)} %",
+        formula=T("{renewed} renewed / {due} due x 100 = {value} %", renewed=renewed, due=n_due, value=fmt_num(value, 2)),
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cs_metrics.config import Config
 from cs_metrics.errors import DataError
+from cs_metrics.i18n import T
 from cs_metrics.metrics import active_inputs
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
@@ -95,20 +96,20 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         no_contacts = int((resolved & contacts.isna().to_numpy(dtype=bool)).sum())
         if no_contacts:
             warnings.append(
-                f"{no_contacts} resolved tickets have no contacts count: counted as not resolved on first contact"
+                T("{n} resolved tickets have no contacts count: counted as not resolved on first contact", n=no_contacts)
             )
-        rule = f"contacts <= {opt.max_contacts} (an empty contacts cell is not first-contact)"
+        rule = T("contacts <= {max} (an empty contacts cell is not first-contact)", max=opt.max_contacts)
     else:
         first_contact = hours_between(resolved_at, created_at) <= opt.within_hours  # NaN compares False
-        rule = f"resolved within {opt.within_hours:g} hours of creation"
+        rule = T("resolved within {hours:g} hours of creation", hours=opt.within_hours)
     first_contact_resolved = resolved & first_contact & ~reopened
 
     n_created, n_resolved, n_fcr = int(in_period.sum()), int(resolved.sum()), int(first_contact_resolved.sum())
     denominator = n_resolved if opt.denominator == "resolved" else n_created
-    value, interval, rate_warnings = rate(n_fcr, denominator, what="FCR", population="tickets")
+    value, interval, rate_warnings = rate(n_fcr, denominator, what=T("FCR"), population=T("tickets"))
     if denominator == 0:
-        which = "created in the period" + (" and resolved by its end" if opt.denominator == "resolved" else "")
-        rate_warnings = [f"FCR is undefined: its denominator is 0 (no tickets {which})"]
+        which = T("created in the period and resolved by its end") if opt.denominator == "resolved" else T("created in the period")
+        rate_warnings = [T("FCR is undefined: its denominator is 0 (no tickets {which})", which=which)]
     details: dict = {
         "created": n_created,
         "resolved": n_resolved,
@@ -120,7 +121,7 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         **({"max_contacts": opt.max_contacts} if opt.definition == "contacts" else {"within_hours": opt.within_hours}),
         **interval,
     }
-    base = "resolved tickets" if opt.denominator == "resolved" else "tickets created"
+    base = T("resolved tickets") if opt.denominator == "resolved" else T("tickets created")
     return MetricResult(
         "fcr",
         period,
@@ -128,13 +129,17 @@ def fcr(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         "percent",
         details,
         warnings=rate_warnings + warnings,
-        definition=(
-            f"First contact resolution over the tickets created from {period.start} to {period.end}: resolved = "
-            f"resolved_at on or before the end of {period.end}; first-contact resolved = resolved, {rule}, and not "
-            f"reopened (an empty reopened cell is not reopened). Denominator: the {base} "
-            f"(metrics.fcr.denominator: {opt.denominator})."
+        definition=T(
+            "First contact resolution over the tickets created from {start} to {end}: resolved = "
+            "resolved_at on or before the end of {end}; first-contact resolved = resolved, {rule}, and not "
+            "reopened (an empty reopened cell is not reopened). Denominator: the {base} "
+            "(metrics.fcr.denominator: {denominator}).",
+            start=period.start, end=period.end, rule=rule, base=base, denominator=opt.denominator,
         ),
-        formula=f"{n_fcr} first-contact resolved / {denominator} {base} x 100 = {fmt_num(value, 2)} %",
+        formula=T(
+            "{fcr} first-contact resolved / {denominator} {base} x 100 = {value} %",
+            fcr=n_fcr, denominator=denominator, base=base, value=fmt_num(value, 2),
+        ),
         filtered={"tickets": {"created outside the period": len(tickets) - n_created}},
     )
 
@@ -156,7 +161,7 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     file = cfg.path_of("tickets").name
 
     def missing(column: str, what: str) -> None:
-        warnings.append(f"{file} has no {column} column: {what} is unknown (map sources.tickets.columns.{column})")
+        warnings.append(T("{file} has no {column} column: {what} is unknown (map sources.tickets.columns.{column})", file=file, column=column, what=what))
 
     # one row = a ticket; each mask says what the ticket counts towards
     created_at, resolved_at = _times(t, "created_at"), _times(t, "resolved_at")
@@ -182,8 +187,8 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     # medians over the tickets created in P with the event by the end of P
     medians: dict[str, float | None] = {}
     for key, column, what in (
-        ("median_first_response_hours", "first_response_at", "first response"),
-        ("median_resolution_hours", "resolved_at", "resolution"),
+        ("median_first_response_hours", "first_response_at", T("first response")),
+        ("median_resolution_hours", "resolved_at", T("resolution")),
     ):
         if column not in t:
             medians[key] = None
@@ -196,7 +201,7 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         negative = with_event & (hours < 0)
         if negative.any():
             warnings.append(
-                f"{int(negative.sum())} tickets have {column} before created_at: left out of the median {what} time"
+                T("{n} tickets have {column} before created_at: left out of the median {what} time", n=int(negative.sum()), column=column, what=what)
             )
         medians[key] = _median(hours[with_event & ~negative])
 
@@ -206,13 +211,15 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     per_100 = active = None
     if active_table in frames:
         active = len(active_customers(frames, period, cfg))
-        per_100, why = safe_ratio(n_created, active, scale=100, what="tickets per 100 active customers")
+        per_100, why = safe_ratio(n_created, active, scale=100, what=T("tickets per 100 active customers"))
         if why:
-            warnings.append(f"{why} (no customer active in the period)")
+            warnings.append(T("{why} (no customer active in the period)", why=why))
     else:
         warnings.append(
-            f"tickets per 100 active customers is unknown: it needs {cfg.path_of(active_table).name} "
-            f"(active_customer: {cfg.active_customer}), which is not in the data folder"
+            T(
+                "tickets per 100 active customers is unknown: it needs {file} (active_customer: {active}), which is not in the data folder",
+                file=cfg.path_of(active_table).name, active=cfg.active_customer,
+            )
         )
 
     details: dict = {
@@ -225,9 +232,9 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         "tickets_per_100_active_customers": per_100,
     }
     listed = ", ".join(cfg.metrics.tickets.complaint_categories)
-    formula = f"{n_created} tickets created from {period.start} to {period.end}"
+    formula = T("{n} tickets created from {start} to {end}", n=n_created, start=period.start, end=period.end)
     if per_100 is not None:
-        formula += f"; per 100 active customers: {n_created} / {active} x 100 = {fmt_num(per_100, 2)}"
+        formula += T("; per 100 active customers: {n} / {active} x 100 = {value}", n=n_created, active=active, value=fmt_num(per_100, 2))
     unused = ~(created | resolved_in_period | open_at_close)
     return MetricResult(
         "tickets",
@@ -236,14 +243,15 @@ def tickets(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         "count",
         details,
         warnings=warnings,
-        definition=(
-            f"Tickets created from {period.start} to {period.end}. Resolved in the period: resolved_at in it, whatever "
-            f"the creation date. Open at close: created on or before {period.end} and not resolved by its end. "
-            f"Complaints: tickets created in the period whose category is one of: {listed} (any case). Median hours "
-            f"to first response and to resolution: over the tickets created in the period that got a first response "
-            f"/ were resolved by the end of {period.end} (later resolutions do not count, so the figure never "
-            f"changes). Per 100 active customers: created / customers active in the period "
-            f"(active_customer: {cfg.active_customer}) x 100."
+        definition=T(
+            "Tickets created from {start} to {end}. Resolved in the period: resolved_at in it, whatever "
+            "the creation date. Open at close: created on or before {end} and not resolved by its end. "
+            "Complaints: tickets created in the period whose category is one of: {listed} (any case). Median hours "
+            "to first response and to resolution: over the tickets created in the period that got a first response "
+            "/ were resolved by the end of {end} (later resolutions do not count, so the figure never "
+            "changes). Per 100 active customers: created / customers active in the period "
+            "(active_customer: {active}) x 100.",
+            start=period.start, end=period.end, listed=listed, active=cfg.active_customer,
         ),
         formula=formula,
         filtered={"tickets": {"not created, resolved or open in the period": int(unused.sum())}},

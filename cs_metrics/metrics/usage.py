@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from cs_metrics.config import Config
 from cs_metrics.errors import DataError
+from cs_metrics.i18n import T
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
 from cs_metrics.metrics._time import bounds_us, day_number, local_days, micros
@@ -99,7 +100,7 @@ def _user_days(users: np.ndarray, n_users: int, day: np.ndarray, days: int) -> i
 
 
 def _active_words(cfg: Config) -> str:
-    return f"events in ({', '.join(cfg.active_events)})" if cfg.active_events else "any event"
+    return T("events in ({events})", events=", ".join(cfg.active_events)) if cfg.active_events else T("any event")
 
 
 # --------------------------------------------------------------------------- dau-mau
@@ -129,7 +130,7 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
     user_days = _user_days(users, len(user_ids), day, days)  # = sum over the days of P of DAU(d)
     mau = len(user_ids)
     mean_dau = user_days / days
-    value, why = safe_ratio(mean_dau, mau, scale=100, what="DAU/MAU (no active user in the period)")
+    value, why = safe_ratio(mean_dau, mau, scale=100, what=T("DAU/MAU (no active user in the period)"))
     details = {"mean_dau": mean_dau, "mau": mau, "days": days, "active_events": int(keep.sum())}
     return MetricResult(
         "dau-mau",
@@ -138,13 +139,14 @@ def dau_mau(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Met
         "percent",
         details,
         warnings=[why] if why else [],
-        definition=(
-            f"Stickiness: mean daily active users over all {days} days of the period (a day without any counts 0) "
-            f"/ users active in the period x 100; a user is active with {_active_words(cfg)}."
+        definition=T(
+            "Stickiness: mean daily active users over all {days} days of the period (a day without any counts 0) "
+            "/ users active in the period x 100; a user is active with {active}.",
+            days=days, active=_active_words(cfg),
         ),
-        formula=(
-            f"({user_days} user-days / {days} days = {fmt_num(mean_dau, 2)} mean DAU) / {mau} MAU x 100 "
-            f"= {fmt_num(value, 2)} %"
+        formula=T(
+            "({user_days} user-days / {days} days = {mean_dau} mean DAU) / {mau} MAU x 100 = {value} %",
+            user_days=user_days, days=days, mean_dau=fmt_num(mean_dau, 2), mau=mau, value=fmt_num(value, 2),
         ),
         filtered={
             "events": {"outside the period": int((~inside).sum()), "not an active event": int((inside & ~active).sum())}
@@ -349,7 +351,7 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     total = float(seconds.sum())
     inside = (t >= lo) & (t < hi)
     active_users = len(_codes(ev["user_id"], inside & active_mask(ev, cfg))[1])
-    value, why = safe_ratio(total, n, what="mean session length (no session starts in the period)")
+    value, why = safe_ratio(total, n, what=T("mean session length (no session starts in the period)"))
     per_user, _ = safe_ratio(n, active_users)
     details = {
         "sessions": n,
@@ -361,15 +363,15 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     }
     warnings = [why] if why else []
     if timed_by_span:
-        warnings.append(f"{timed_by_span} sessions have no duration_seconds: timed as last event - first event")
-    split = f"split per user by gaps of more than {gap_minutes:g} minutes"
+        warnings.append(T("{n} sessions have no duration_seconds: timed as last event - first event", n=timed_by_span))
+    split = T("split per user by gaps of more than {minutes:g} minutes", minutes=gap_minutes)
     if "session_id" not in ev:
-        how = f"each user's events {split}"
+        how = T("each user's events {split}", split=split)
     elif with_id.all():
-        how = "the events sharing user_id and session_id"
+        how = T("the events sharing user_id and session_id")
     else:
-        how = f"the events sharing user_id and session_id; events without a session_id are {split}"
-    length = "the sum of its events' duration_seconds" if dur is not None else "last event - first event"
+        how = T("the events sharing user_id and session_id; events without a session_id are {split}", split=split)
+    length = T("the sum of its events' duration_seconds") if dur is not None else T("last event - first event")
     return MetricResult(
         "sessions",
         period,
@@ -377,11 +379,12 @@ def sessions(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
         "seconds",
         details,
         warnings=warnings,
-        definition=(
-            f"Mean session length: a session is {how}, built from all events and counted in the period "
-            f"of its first event; its length is {length}. Active users: {_active_words(cfg)} in the period."
+        definition=T(
+            "Mean session length: a session is {how}, built from all events and counted in the period "
+            "of its first event; its length is {length}. Active users: {active} in the period.",
+            how=how, length=length, active=_active_words(cfg),
         ),
-        formula=f"{fmt_num(total, 0)} session seconds / {n} sessions = {fmt_num(value, 1)} s",
+        formula=T("{total} session seconds / {n} sessions = {value} s", total=fmt_num(total, 0), n=n, value=fmt_num(value, 1)),
         filtered={"events": {"not in a session starting in the period": len(ev) - int(found.events.sum())}},
     )
 
@@ -423,7 +426,7 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
         population = active_customers(frames, period, cfg)
     using = has_active & customer_ids.isin(population)
     n_active, n_using = len(population), int(using.sum())
-    value, interval, warnings = rate(n_using, n_active, what="usage", population="active customers")
+    value, interval, warnings = rate(n_using, n_active, what=T("usage"), population=T("active customers"))
     # frequency and breadth: the active events in P of the using customers
     of_using = using[customers]
     counted = active & of_using
@@ -453,13 +456,14 @@ def usage(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metri
         details["depth"] = safe_ratio(customer_events, n_using)[0]
         rows = _adoption(customers, n_c, events, event_names)
     else:
-        warnings.append("events.csv has no event column: depth and adoption need it")
-    definition = (
-        f"Usage: active customers ({cfg.active_customer}) with {_active_words(cfg)} in the period / active customers x 100. "
+        warnings.append(T("events.csv has no event column: depth and adoption need it"))
+    definition = T(
+        "Usage: active customers ({active_customer}) with {active} in the period / active customers x 100. "
         "Frequency = active days per active user, breadth = active users per using customer, depth = distinct events "
-        "per using customer; adoption = customers with the event / customers with any event in the period x 100."
+        "per using customer; adoption = customers with the event / customers with any event in the period x 100.",
+        active_customer=cfg.active_customer, active=_active_words(cfg),
     )
-    formula = f"{n_using} using customers / {n_active} active customers x 100 = {fmt_num(value, 2)} %"
+    formula = T("{using} using customers / {active} active customers x 100 = {value} %", using=n_using, active=n_active, value=fmt_num(value, 2))
     return MetricResult(
         "usage", period, value, "percent", details, rows=rows, warnings=warnings, definition=definition,
         formula=formula, filtered={"events": {"outside the period": int((~in_period).sum()), **_anonymous(anonymous)}},

@@ -11,6 +11,7 @@ import pandas as pd
 from cs_metrics import text
 from cs_metrics.config import CesConfig, Config
 from cs_metrics.contract import SURVEY_KINDS
+from cs_metrics.i18n import T, join
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -58,7 +59,7 @@ def nps(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     promoters = int((score >= opt.promoter_min).sum())  # one row = a response in P
     detractors = int((score <= opt.detractor_max).sum())
     passives = n - promoters - detractors
-    value, why = safe_ratio(promoters - detractors, n, scale=100, what="NPS (no responses in the period)")
+    value, why = safe_ratio(promoters - detractors, n, scale=100, what=T("NPS (no responses in the period)"))
     share = {k: safe_ratio(v, n, scale=100)[0] for k, v in (("promoters", promoters), ("passives", passives), ("detractors", detractors))}
     margin = None
     if n:
@@ -76,7 +77,7 @@ def nps(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     }
     warnings = [why] if why else []
     if 0 < n < 30:
-        warnings.append(f"only {n} NPS responses: the margin of error (±{margin:.1f}) is wide")
+        warnings.append(T("only {n} NPS responses: the margin of error (±{margin:.1f}) is wide", n=n, margin=margin))
     return MetricResult(
         "nps",
         period,
@@ -85,12 +86,18 @@ def nps(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         details,
         warnings=warnings,
         definition=(
-            f"NPS over the 'nps' survey responses dated in the period (scale {opt.scale[0]:g}..{opt.scale[1]:g}): "
-            f"promoters score >= {opt.promoter_min:g}, detractors <= {opt.detractor_max:g}; anonymous responses count"
-            + ("; only each customer's latest response is kept." if opt.latest_per_customer else ".")
+            T(
+                "NPS over the 'nps' survey responses dated in the period (scale {low:g}..{high:g}): "
+                "promoters score >= {promoter:g}, detractors <= {detractor:g}; anonymous responses count",
+                low=opt.scale[0], high=opt.scale[1], promoter=opt.promoter_min, detractor=opt.detractor_max,
+            )
+            + (T("; only each customer's latest response is kept.") if opt.latest_per_customer else ".")
         ),
         formula=(
-            f"({promoters} promoters - {detractors} detractors) / {n} responses x 100 = {fmt_num(value)}"
+            T(
+                "({promoters} promoters - {detractors} detractors) / {n} responses x 100 = {value}",
+                promoters=promoters, detractors=detractors, n=n, value=fmt_num(value),
+            )
             + (f" ± {margin:.1f} (95 %)" if margin is not None else "")
         ),
         filtered={"surveys": filtered},
@@ -127,7 +134,7 @@ def csat(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metric
     score = responses["score"]
     n = len(responses)
     satisfied = int((score >= opt.satisfied_min).sum())
-    value, interval, warnings = rate(satisfied, n, what="CSAT", population="responses")
+    value, interval, warnings = rate(satisfied, n, what=T("CSAT"), population=T("responses"))
     mean_score = float(score.mean()) if n else None
     details = {
         "responses": n,
@@ -144,13 +151,15 @@ def csat(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Metric
         "percent",
         details,
         warnings=warnings,
-        definition=(
-            f"CSAT over the 'csat' survey responses dated in the period (scale {low:g}..{high:g}; anonymous "
-            f"responses count): satisfied = score >= {opt.satisfied_min:g}; satisfied / responses x 100. "
-            "Distribution: score_k = responses with k <= score < k + 1."
+        definition=T(
+            "CSAT over the 'csat' survey responses dated in the period (scale {low:g}..{high:g}; anonymous "
+            "responses count): satisfied = score >= {satisfied:g}; satisfied / responses x 100. "
+            "Distribution: score_k = responses with k <= score < k + 1.",
+            low=low, high=high, satisfied=opt.satisfied_min,
         ),
-        formula=(
-            f"{satisfied} satisfied / {n} responses x 100 = {fmt_num(value, 2)} % (mean score {fmt_num(mean_score, 2)})"
+        formula=T(
+            "{satisfied} satisfied / {n} responses x 100 = {value} % (mean score {mean})",
+            satisfied=satisfied, n=n, value=fmt_num(value, 2), mean=fmt_num(mean_score, 2),
         ),
         filtered={"surveys": filtered},
     )
@@ -172,8 +181,11 @@ def ces_rule(opt: CesConfig) -> str:
     """ces_positive in words, with the threshold in force."""
     if opt.lower_is_better:
         limit = opt.scale[0] + opt.scale[1] - opt.positive_min
-        return f"score <= {limit:g} (lower is better: {opt.scale[0]:g} + {opt.scale[1]:g} - positive_min {opt.positive_min:g})"
-    return f"score >= {opt.positive_min:g}"
+        return T(
+            "score <= {limit:g} (lower is better: {low:g} + {high:g} - positive_min {positive:g})",
+            limit=limit, low=opt.scale[0], high=opt.scale[1], positive=opt.positive_min,
+        )
+    return T("score >= {positive:g}", positive=opt.positive_min)
 
 
 def ces(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricResult:
@@ -187,7 +199,7 @@ def ces(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
     score = responses["score"]
     n = len(responses)
     positive = int(ces_positive(score, opt).sum())
-    value, interval, warnings = rate(positive, n, what="CES", population="responses")
+    value, interval, warnings = rate(positive, n, what=T("CES"), population=T("responses"))
     mean_score = float(score.mean()) if n else None
     low, high = opt.scale
     return MetricResult(
@@ -197,11 +209,15 @@ def ces(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> MetricR
         "percent",
         {"responses": n, "positive": positive, "mean_score": mean_score, **interval},
         warnings=warnings,
-        definition=(
-            f"CES over the 'ces' survey responses dated in the period (scale {low:g}..{high:g}; anonymous "
-            f"responses count): positive = {ces_rule(opt)}; positive / responses x 100."
+        definition=T(
+            "CES over the 'ces' survey responses dated in the period (scale {low:g}..{high:g}; anonymous "
+            "responses count): positive = {rule}; positive / responses x 100.",
+            low=low, high=high, rule=ces_rule(opt),
         ),
-        formula=f"{positive} positive / {n} responses x 100 = {fmt_num(value, 2)} % (mean score {fmt_num(mean_score, 2)})",
+        formula=T(
+            "{positive} positive / {n} responses x 100 = {value} % (mean score {mean})",
+            positive=positive, n=n, value=fmt_num(value, 2), mean=fmt_num(mean_score, 2),
+        ),
         filtered={"surveys": filtered},
     )
 
@@ -253,7 +269,7 @@ def feedback(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
         has_comment = (comment.notna() & comment.str.strip().ne("")).to_numpy(dtype=bool)
     else:
         has_comment = np.zeros(len(responses), dtype=bool)
-        warnings.append("surveys has no comment column: there are no comments to list")
+        warnings.append(T("surveys has no comment column: there are no comments to list"))
     filtered["without a comment"] = int((~has_comment).sum())
 
     # one row = a comment of P with its group
@@ -261,7 +277,7 @@ def feedback(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     commented = _newest_unhappy_first(commented)
     n = len(commented)
     if n == 0 and not warnings:
-        warnings.append("no survey comments in the period")
+        warnings.append(T("no survey comments in the period"))
 
     counts = commented["group"].value_counts()
     details: dict = {"comments": n, "unhappy_comments": int(commented["group"].isin(UNHAPPY).sum())}
@@ -272,7 +288,7 @@ def feedback(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
     warnings += text.notes()
 
     nps_opt, csat_opt = cfg.metrics.nps, cfg.metrics.csat
-    extra = f" + {len(opt.stop_words)} from metrics.feedback.stop_words" if opt.stop_words else ""
+    extra = T(" + {n} from metrics.feedback.stop_words", n=len(opt.stop_words)) if opt.stop_words else ""
     return MetricResult(
         "feedback",
         period,
@@ -281,21 +297,24 @@ def feedback(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> Me
         details,
         rows=_comment_rows(commented),
         warnings=warnings,
-        definition=(
+        definition=T(
             "The comments (non-empty) of the nps, csat and ces survey responses dated in the period, with "
-            f"their group: nps promoter score >= {nps_opt.promoter_min:g}, detractor <= {nps_opt.detractor_max:g}, "
-            f"else passive; csat satisfied >= {csat_opt.satisfied_min:g}, else unsatisfied; ces positive "
-            f"{ces_rule(cfg.metrics.ces)}, else negative. Rows: detractor, "
+            "their group: nps promoter score >= {promoter:g}, detractor <= {detractor:g}, "
+            "else passive; csat satisfied >= {satisfied:g}, else unsatisfied; ces positive "
+            "{rule}, else negative. Rows: detractor, "
             "unsatisfied and negative comments first, newest first, then the others newest first. Top terms: the "
-            f"{opt.top_terms} most frequent words per group (occurrences), Thai cut into words by pythainlp newmm, "
+            "{top} most frequent words per group (occurrences), Thai cut into words by pythainlp newmm, "
             "Chinese by jieba (rjieba), other unspaced scripts into character pairs; lowercased, without "
             "punctuation, numbers, emoji, one-letter words and stop words (built-in English, Thai, Chinese"
-            f"{extra})."
+            "{extra}).",
+            promoter=nps_opt.promoter_min, detractor=nps_opt.detractor_max, satisfied=csat_opt.satisfied_min,
+            rule=ces_rule(cfg.metrics.ces), top=opt.top_terms, extra=extra,
         ),
-        formula=(
-            f"{n} comments = "
-            + " + ".join(f"{details[f'{g}_comments']} {g}" for g in GROUPS)
-            + f"; {details['unhappy_comments']} unhappy"
+        formula=T(
+            "{n} comments = {groups}; {unhappy} unhappy",
+            n=n,
+            groups=join(" + ", (T("{n} {group}", n=details[f"{g}_comments"], group=T.word(g)) for g in GROUPS)),
+            unhappy=details["unhappy_comments"],
         ),
         filtered={"surveys": filtered},
     )

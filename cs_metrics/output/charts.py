@@ -27,6 +27,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
+from cs_metrics.i18n import N_, _
+
 # One palette for the page and the charts (the page's CSS repeats the class colours).
 COLORS = {
     "new": "#2f9e44",
@@ -54,6 +56,7 @@ COLORS = {
     "segment": "#1c7ed6",
 }
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+MOVEMENT_NAMES = {"new": N_("New"), "reactivation": N_("Reactivation"), "expansion": N_("Expansion"), "contraction": N_("Contraction"), "churn": N_("Churn")}
 _RC = {
     "svg.fonttype": "none",  # text as text: the page's fonts draw it
     "svg.hashsalt": "cs-metrics",  # the same ids, so the same bytes, on every run
@@ -222,7 +225,7 @@ def waterfall(key: str, opening: float, movements: dict[str, float], closing: fl
     """The MRR bridge of the period: opening, each movement floating from the running total, closing.
     The value axis starts below the lowest level (not at 0) so that the movements are visible."""
     names = ["opening", *MOVEMENTS, "closing"]
-    labels = ["Opening", "New", "Reactiv.", "Expansion", "Contraction", "Churn", "Closing"]
+    labels = [_(x) for x in (N_("Opening"), N_("New"), N_("Reactiv."), N_("Expansion"), N_("Contraction"), N_("Churn"), N_("Closing"))]
     with _rc():
         fig, (ax,) = _figure(6.4, 3.2, right=0.1, top=0.12, bottom=0.3)
         level, levels = opening, [opening]
@@ -268,25 +271,25 @@ def mrr_trend(key: str, labels: list[str], closing: list[float | None], movement
         if known:
             top.fill_between(x, _nan(closing), min(known) * 0.98, color=COLORS["level"], alpha=0.08, linewidth=0)
             top.set_ylim(min(known) * 0.98, max(known) * 1.02)
-        top.set_title("Closing MRR")
+        top.set_title(_("Closing MRR"))
         _y_format(top, "money")
         up = [0.0] * len(x)
         down = [0.0] * len(x)
         for m in MOVEMENTS:
             values = [v or 0.0 for v in movements[m]]
             if m in ("contraction", "churn"):
-                bottom.bar(x, [-v for v in values], bottom=down, color=COLORS[m], width=0.7, label=m.capitalize(), gid=f"series-{m}")
+                bottom.bar(x, [-v for v in values], bottom=down, color=COLORS[m], width=0.7, label=_(MOVEMENT_NAMES[m]), gid=f"series-{m}")
                 down = [d - v for d, v in zip(down, values)]
             else:
-                bottom.bar(x, values, bottom=up, color=COLORS[m], width=0.7, label=m.capitalize(), gid=f"series-{m}")
+                bottom.bar(x, values, bottom=up, color=COLORS[m], width=0.7, label=_(MOVEMENT_NAMES[m]), gid=f"series-{m}")
                 up = [u + v for u, v in zip(up, values)]
         net = [
             None if all(movements[m][i] is None for m in MOVEMENTS) else sum((movements[m][i] or 0.0) * (-1 if m in ("contraction", "churn") else 1) for m in MOVEMENTS)
             for i in x
         ]
-        bottom.plot(x, _nan(net), color=COLORS["net"], marker="o", linewidth=1.5, label="Net new MRR", gid="series-net")
+        bottom.plot(x, _nan(net), color=COLORS["net"], marker="o", linewidth=1.5, label=_("Net new MRR"), gid="series-net")
         bottom.axhline(0, color="#868e96", linewidth=0.8)
-        bottom.set_title("MRR movements")
+        bottom.set_title(_("MRR movements"))
         bottom.legend(ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
         _y_format(bottom, "money")
         _x_axis(bottom, labels)
@@ -397,7 +400,7 @@ def class_bars(key: str, classes: list[str], labels: list[str], customers: list[
     """Health classes: customers and MRR per class, side by side, in the class colours."""
     with _rc():
         fig, axes = _figure(5.6, 2.2, ncols=2, left=0.6, right=0.3, wspace=0.95)
-        for ax, values, title, unit in ((axes[0], customers, "Customers", "count"), (axes[1], mrr, "MRR", "money")):
+        for ax, values, title, unit in ((axes[0], customers, _("Customers"), "count"), (axes[1], mrr, "MRR", "money")):
             y = list(range(len(classes)))
             for i, c in enumerate(classes):
                 ax.barh(i, values[i], color=COLORS[c], height=0.6, gid=f"series-{c}")

@@ -17,75 +17,78 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from cs_metrics import __version__
+from cs_metrics import __version__, i18n
 from cs_metrics.output import charts
-from cs_metrics.output.charts import COLORS, MOVEMENTS, Chart, Line
+from cs_metrics.i18n import N_, _, tr
+from cs_metrics.output.charts import COLORS, MOVEMENT_NAMES, MOVEMENTS, Chart, Line
 from cs_metrics.render import display, matrix_columns
 from cs_metrics.render_report import change_text, sparkline
 from cs_metrics.report import Entry, Report
 from cs_metrics.report_extra import Extras
 from cs_metrics.result import MetricResult
 
+HTML_LANG = {"en": "en", "th": "th", "zh": "zh-Hans"}  # the page's lang: the browser picks the fonts of the script
 # The headline row, in this order, for the metrics the report has.
 HEADLINE = ("mrr", "churn", "ndr", "grr", "nps", "csat", "ces", "fcr", "dau-mau", "health")
 TITLES = {
-    "mrr": "MRR",
-    "arpu": "ARPU",
-    "ndr": "Net revenue retention",
-    "grr": "Gross revenue retention",
-    "revenue-churn": "Gross MRR churn",
-    "revenue-growth": "Existing-customer growth",
-    "renewal-rate": "Renewal rate",
-    "clv": "Customer lifetime value",
-    "crc": "Retention cost per customer",
-    "dso": "Days sales outstanding",
-    "repeat-purchase": "Repeat purchase rate",
-    "return-rate": "Return rate",
-    "conversion": "Conversion",
-    "referrals": "Referral rate",
-    "churn": "Customer churn",
-    "cohorts": "Month-1 cohort retention",
-    "nps": "NPS",
-    "csat": "CSAT",
-    "ces": "CES",
-    "feedback": "Survey comments",
-    "fcr": "First contact resolution",
-    "tickets": "Tickets",
-    "dau-mau": "DAU/MAU",
-    "sessions": "Session length",
-    "usage": "Product usage",
-    "health": "Health score (mean)",
+    "mrr": N_("MRR"),
+    "arpu": N_("ARPU"),
+    "ndr": N_("Net revenue retention"),
+    "grr": N_("Gross revenue retention"),
+    "revenue-churn": N_("Gross MRR churn"),
+    "revenue-growth": N_("Existing-customer growth"),
+    "renewal-rate": N_("Renewal rate"),
+    "clv": N_("Customer lifetime value"),
+    "crc": N_("Retention cost per customer"),
+    "dso": N_("Days sales outstanding"),
+    "repeat-purchase": N_("Repeat purchase rate"),
+    "return-rate": N_("Return rate"),
+    "conversion": N_("Conversion"),
+    "referrals": N_("Referral rate"),
+    "churn": N_("Customer churn"),
+    "cohorts": N_("Month-1 cohort retention"),
+    "nps": N_("NPS"),
+    "csat": N_("CSAT"),
+    "ces": N_("CES"),
+    "feedback": N_("Survey comments"),
+    "fcr": N_("First contact resolution"),
+    "tickets": N_("Tickets"),
+    "dau-mau": N_("DAU/MAU"),
+    "sessions": N_("Session length"),
+    "usage": N_("Product usage"),
+    "health": N_("Health score (mean)"),
 }
 # The population behind a value: (details key, what it counts). FCR's depends on its denominator.
 SAMPLE = {
-    "mrr": ("closing_customers", "paying customers"),
-    "arpu": ("closing_customers", "paying customers"),
-    "churn": ("starting_customers", "starting customers"),
-    "ndr": ("starting_customers", "starting customers"),
-    "grr": ("starting_customers", "starting customers"),
-    "revenue-churn": ("starting_customers", "starting customers"),
-    "revenue-growth": ("starting_customers", "starting customers"),
-    "renewal-rate": ("due", "renewals due"),
-    "repeat-purchase": ("purchasers", "purchasers"),
-    "referrals": ("new_customers", "new customers"),
-    "conversion": ("trials", "trials"),
-    "cohorts": ("m1_cohort_customers", "customers in month-1 cohorts"),
-    "nps": ("responses", "responses"),
-    "csat": ("responses", "responses"),
-    "ces": ("responses", "responses"),
-    "fcr": ("resolved", "resolved tickets"),
-    "dau-mau": ("mau", "monthly active users"),
-    "sessions": ("sessions", "sessions"),
-    "usage": ("active_customers", "active customers"),
-    "health": ("scored_customers", "customers scored"),
+    "mrr": ("closing_customers", N_("paying customers")),
+    "arpu": ("closing_customers", N_("paying customers")),
+    "churn": ("starting_customers", N_("starting customers")),
+    "ndr": ("starting_customers", N_("starting customers")),
+    "grr": ("starting_customers", N_("starting customers")),
+    "revenue-churn": ("starting_customers", N_("starting customers")),
+    "revenue-growth": ("starting_customers", N_("starting customers")),
+    "renewal-rate": ("due", N_("renewals due")),
+    "repeat-purchase": ("purchasers", N_("purchasers")),
+    "referrals": ("new_customers", N_("new customers")),
+    "conversion": ("trials", N_("trials")),
+    "cohorts": ("m1_cohort_customers", N_("customers in month-1 cohorts")),
+    "nps": ("responses", N_("responses")),
+    "csat": ("responses", N_("responses")),
+    "ces": ("responses", N_("responses")),
+    "fcr": ("resolved", N_("resolved tickets")),
+    "dau-mau": ("mau", N_("monthly active users")),
+    "sessions": ("sessions", N_("sessions")),
+    "usage": ("active_customers", N_("active customers")),
+    "health": ("scored_customers", N_("customers scored")),
 }
-CLASS_LABELS = {"good": "Good", "at_risk": "At risk", "poor": "Poor"}
+CLASS_LABELS = {"good": N_("Good"), "at_risk": N_("At risk"), "poor": N_("Poor")}
 GROUPS = {  # feedback groups per survey kind, unhappy last
-    "NPS": (("promoter", "Promoters"), ("passive", "Passives"), ("detractor", "Detractors")),
-    "CSAT": (("satisfied", "Satisfied"), ("unsatisfied", "Unsatisfied")),
-    "CES": (("positive", "Low effort"), ("negative", "High effort")),
+    "NPS": (("promoter", N_("Promoters")), ("passive", N_("Passives")), ("detractor", N_("Detractors"))),
+    "CSAT": (("satisfied", N_("Satisfied")), ("unsatisfied", N_("Unsatisfied"))),
+    "CES": (("positive", N_("Low effort")), ("negative", N_("High effort"))),
 }
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"), N_("August"),
+           N_("September"), N_("October"), N_("November"), N_("December"))  # fmt: skip
 
 
 def esc(v: Any) -> str:
@@ -94,7 +97,15 @@ def esc(v: Any) -> str:
 
 def period_name(p) -> str:
     """October 2026 for a month, else the period's label."""
-    return f"{_MONTHS[p.start.month - 1]} {p.start.year}" if p.kind == "month" else p.label
+    if p.kind != "month":
+        return i18n.era(p.label)
+    year = p.start.year + (i18n.BUDDHIST_OFFSET if i18n.buddhist() else 0)
+    return _("{month} {year}", month=_(_MONTHS[p.start.month - 1]), year=year)
+
+
+def title(name: str) -> str:
+    """A metric's title on the page."""
+    return _(TITLES[name]) if name in TITLES else i18n.metric_name(name)
 
 
 # --------------------------------------------------------------------------- values for people
@@ -112,9 +123,9 @@ def value_text(v: Any, unit: str, currency: str | None = None) -> str:
     if unit == "score":
         return f"{v:,.1f}"
     if unit == "days":
-        return f"{v:,.1f} days"
+        return _("{n} days", n=f"{v:,.1f}")
     if unit == "seconds":
-        return f"{v / 60:,.1f} min" if v >= 120 else f"{v:,.0f} s"
+        return _("{n} min", n=f"{v / 60:,.1f}") if v >= 120 else _("{n} s", n=f"{v:,.0f}")
     if unit == "count":
         return f"{v:,.0f}"
     return display(v, "", unit)
@@ -123,15 +134,15 @@ def value_text(v: Any, unit: str, currency: str | None = None) -> str:
 def sample_text(r: MetricResult) -> str:
     key, what = SAMPLE.get(r.metric, (None, ""))
     if r.metric == "fcr" and r.details.get("denominator") == "created":
-        key, what = "created", "tickets created"
+        key, what = "created", N_("tickets created")
     if r.metric == "conversion" and r.details.get("kind") == "leads":
-        key, what = "leads", "leads"
+        key, what = "leads", N_("leads")
     n = r.details.get(key) if key else None
-    return f"n = {n:,} {what}" if isinstance(n, (int, float)) and not isinstance(n, bool) else ""
+    return f"n = {n:,} {_(what)}" if isinstance(n, (int, float)) and not isinstance(n, bool) else ""
 
 
 def reason(r: MetricResult) -> str:
-    return r.warnings[0] if r.warnings else "not defined for this period"
+    return tr(r.warnings[0]) if r.warnings else _("not defined for this period")
 
 
 def _change(e: Entry) -> str:
@@ -150,8 +161,8 @@ def _trend_tone(e: Entry) -> str:
 
 def _definition(r: MetricResult, title: str | None = None) -> str:
     head = f"<b>{esc(title)}</b> " if title else ""
-    formula = f"<p class=formula>{esc(r.formula)}</p>" if r.formula else ""
-    return f"<p>{head}{esc(r.definition)}</p>{formula}"
+    formula = f"<p class=formula>{esc(tr(r.formula))}</p>" if r.formula else ""
+    return f"<p>{head}{esc(tr(r.definition))}</p>{formula}"
 
 
 # --------------------------------------------------------------------------- page parts
@@ -175,8 +186,8 @@ def _tile(e: Entry) -> str:
     sample = sample_text(r)
     return (
         f"<div class='tile {tone}' id='tile-{esc(r.metric)}'>"
-        f"<div class=name>{esc(TITLES.get(r.metric, r.metric))}"
-        f"<details class=def><summary title='How it is computed'>?</summary><div class=pop>{_definition(r)}</div></details></div>"
+        f"<div class=name>{esc(title(r.metric))}"
+        f"<details class=def><summary title='{esc(_('How it is computed'))}'>?</summary><div class=pop>{_definition(r)}</div></details></div>"
         f"{body}<div class=n>{esc(sample)}</div></div>"
     )
 
@@ -197,10 +208,10 @@ def _figure(chart: Chart, caption: str = "") -> str:
 
 
 def _card(c: Card) -> str:
-    defs = "".join(_definition(r, TITLES.get(r.metric, r.metric)) for r in c.definitions)
-    more = f"<details><summary>Definitions</summary>{defs}</details>" if defs else ""
+    defs = "".join(_definition(r, title(r.metric)) for r in c.definitions)
+    more = f"<details><summary>{esc(_('Definitions'))}</summary>{defs}</details>" if defs else ""
     if c.numbers:
-        more += f"<details><summary>Numbers</summary>{c.numbers}</details>"
+        more += f"<details><summary>{esc(_('Numbers'))}</summary>{c.numbers}</details>"
     return f"<section class='card{' wide' if c.wide else ''}' id='card-{esc(c.key)}'><h3>{esc(c.title)}</h3>{c.body}{more}</section>"
 
 
@@ -211,7 +222,7 @@ def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
 
 
 def _numbers(labels: list[str], columns: dict[str, list[Any]], unit: dict[str, str]) -> str:
-    header = ["period", *columns]
+    header = [_("period"), *columns]
     rows = [[esc(lab)] + [esc(value_text(columns[c][i], unit.get(c, ""))) for c in columns] for i, lab in enumerate(labels)]
     return _table(header, rows, "num")
 
@@ -238,16 +249,16 @@ def _revenue_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
         moves = {m: r.details.get(f"{m}_mrr") or 0.0 for m in MOVEMENTS}
         chart = charts.waterfall("mrr-bridge", r.details["opening_mrr"], moves, r.value)
         counts = [
-            [esc(m.capitalize()), esc(display(r.details.get(f"{m}_mrr"), "", "money")), esc(f"{r.details.get(f'{m}_customers', 0):,}")]
+            [esc(_(MOVEMENT_NAMES[m])), esc(display(r.details.get(f"{m}_mrr"), "", "money")), esc(f"{r.details.get(f'{m}_customers', 0):,}")]
             for m in MOVEMENTS
         ]
-        table = _table(["movement", f"MRR{unit_note}", "customers"], counts, "num")
-        cards.append(Card("mrr-bridge", f"MRR bridge, {period_name(r.period)}{unit_note}", _figure(chart) + table, [r]))
+        table = _table([_("movement"), f"MRR{unit_note}", _("customers")], counts, "num")
+        cards.append(Card("mrr-bridge", _("MRR bridge, {period}", period=period_name(r.period)) + unit_note, _figure(chart) + table, [r]))
     if len(labels) > 1:
         moves = {m: _series(mrr, f"{m}_mrr") for m in MOVEMENTS}
         chart = charts.mrr_trend("mrr-trend", labels, _series(mrr), moves)
-        numbers = _numbers(labels, {"closing MRR": _series(mrr), **{m: moves[m] for m in MOVEMENTS}}, {})
-        cards.append(Card("mrr-trend", f"MRR and its movements, last {len(labels)} periods{unit_note}", _figure(chart), [r], numbers))
+        numbers = _numbers(labels, {_("closing MRR"): _series(mrr), **{i18n.label(m, english=m): moves[m] for m in MOVEMENTS}}, {})
+        cards.append(Card("mrr-trend", _("MRR and its movements, last {n} periods", n=len(labels)) + unit_note, _figure(chart), [r], numbers))
     return cards
 
 
@@ -271,7 +282,7 @@ def _line_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
     ci = ("ci95_low", "ci95_high")
     cards = []
 
-    def card(key, title, panels, names, reference=None, wide=False):
+    def card(key, heading, panels, names, reference=None, wide=False):
         kept = [(t, u, [x for x in ls if x is not None]) for t, u, ls in panels]
         refs = {n: reference[k] for n, (k, p) in enumerate((k, p) for k, p in enumerate(kept) if p[2]) if reference and k in reference}
         kept = [p for p in kept if p[2]]
@@ -279,15 +290,15 @@ def _line_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
             return
         chart = charts.lines(key, labels, kept, reference=refs, width=12.8 if wide else 6.4, height=2.6 if wide else 2.8)
         entries = [by[n] for n in names if n in by]
-        numbers = _numbers(labels, {TITLES[n]: _series(by[n]) for n in names if n in by}, {TITLES[n]: by[n].result.unit for n in names if n in by})
-        cards.append(Card(key, title, _figure(chart, "Shaded: the 95 % interval." if chart.bands else ""), [e.result for e in entries], numbers, wide))
+        numbers = _numbers(labels, {_(TITLES[n]): _series(by[n]) for n in names if n in by}, {_(TITLES[n]): by[n].result.unit for n in names if n in by})
+        cards.append(Card(key, heading, _figure(chart, _("Shaded: the 95 % interval.") if chart.bands else ""), [e.result for e in entries], numbers, wide))
 
     card(
         "retention",
-        "Customer churn, NRR and GRR",
+        _("Customer churn, NRR and GRR"),
         [
-            ("Customer churn", "percent", [_line(by.get("churn"), "churn", "Churn", ci)]),
-            ("NRR and GRR", "percent", [_line(by.get("ndr"), "nrr", "NRR"), _line(by.get("grr"), "grr", "GRR")]),
+            (_("Customer churn"), "percent", [_line(by.get("churn"), "churn", _("Churn"), ci)]),
+            (_("NRR and GRR"), "percent", [_line(by.get("ndr"), "nrr", "NRR"), _line(by.get("grr"), "grr", "GRR")]),
         ],
         ["churn", "ndr", "grr"],
         reference={1: 100.0},
@@ -295,11 +306,11 @@ def _line_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
     )
     card(
         "voice",
-        "NPS, CSAT and CES",
+        _("NPS, CSAT and CES"),
         [
             ("NPS", "score", [_line(by.get("nps"), "nps", "NPS", margin="margin_of_error")]),
-            ("CSAT: satisfied responses", "percent", [_line(by.get("csat"), "csat", "CSAT", ci)]),
-            ("CES: low-effort responses", "percent", [_line(by.get("ces"), "ces", "CES", ci)]),
+            (_("CSAT: satisfied responses"), "percent", [_line(by.get("csat"), "csat", "CSAT", ci)]),
+            (_("CES: low-effort responses"), "percent", [_line(by.get("ces"), "ces", "CES", ci)]),
         ],
         ["nps", "csat", "ces"],
         reference={0: 0.0},
@@ -310,37 +321,37 @@ def _line_cards(by: dict[str, Entry], labels: list[str]) -> list[Card]:
         bars = []
         if tickets:
             bars = [
-                Line("tickets", "Created", _series(tickets), COLORS["tickets"]),
-                Line("resolved", "Resolved", _series(tickets, "resolved_in_period"), COLORS["resolved"]),
-                Line("complaints", "Complaints", _series(tickets, "complaints"), COLORS["complaints"]),
+                Line("tickets", _("Created"), _series(tickets), COLORS["tickets"]),
+                Line("resolved", _("Resolved"), _series(tickets, "resolved_in_period"), COLORS["resolved"]),
+                Line("complaints", _("Complaints"), _series(tickets, "complaints"), COLORS["complaints"]),
             ]
-        right = ("First contact resolution", "percent", [_line(fcr, "fcr", "FCR", ci)]) if fcr else None
+        right = (_("First contact resolution"), "percent", [_line(fcr, "fcr", "FCR", ci)]) if fcr else None
         if bars:
-            chart = charts.bars_and_lines("support", labels, bars, "Tickets", right)
+            chart = charts.bars_and_lines("support", labels, bars, _("Tickets"), right)
         else:
             chart = charts.lines("support", labels, [right])  # type: ignore[list-item]
         columns = {b.label.lower(): b.values for b in bars}
         if fcr:
             columns["FCR"] = _series(fcr)
         numbers = _numbers(labels, columns, {"FCR": "percent"})
-        cards.append(Card("support", "Tickets and first contact resolution", _figure(chart), [e.result for e in (tickets, fcr) if e], numbers))
-    card("usage", "DAU/MAU (stickiness)", [("Mean daily / monthly active users", "percent", [_line(by.get("dau-mau"), "dau-mau", "DAU/MAU")])], ["dau-mau"])
+        cards.append(Card("support", _("Tickets and first contact resolution"), _figure(chart), [e.result for e in (tickets, fcr) if e], numbers))
+    card("usage", _("DAU/MAU (stickiness)"), [(_("Mean daily / monthly active users"), "percent", [_line(by.get("dau-mau"), "dau-mau", "DAU/MAU")])], ["dau-mau"])
     return cards
 
 
 def _cohort_cards(by: dict[str, Entry], revenue: MetricResult | None) -> list[Card]:
     cards = []
-    for key, r, title in (
-        ("cohorts-logo", by["cohorts"].result if "cohorts" in by else None, "Logo retention by cohort (% of customers still paying)"),
-        ("cohorts-revenue", revenue, "Revenue retention by cohort (% of month-0 MRR)"),
+    for key, r, heading in (
+        ("cohorts-logo", by["cohorts"].result if "cohorts" in by else None, _("Logo retention by cohort (% of customers still paying)")),
+        ("cohorts-revenue", revenue, _("Revenue retention by cohort (% of month-0 MRR)")),
     ):
         if r is None or not r.rows or not matrix_columns(r.rows):
             continue
         cols = matrix_columns(r.rows)
         grid = [[row.get(c) for c in cols] for row in r.rows]
-        names = [f"{row['cohort']} ({row.get('customers', 0)})" for row in r.rows]
-        chart = charts.heatmap(key, names, [c[1:] for c in cols], grid, "cohort (customers)  ×  months since first payment")
-        cards.append(Card(key, title, _figure(chart), [r], wide=False))
+        names = [f"{i18n.era(row['cohort'])} ({row.get('customers', 0)})" for row in r.rows]
+        chart = charts.heatmap(key, names, [c[1:] for c in cols], grid, _("cohort (customers)  ×  months since first payment"))
+        cards.append(Card(key, heading, _figure(chart), [r], wide=False))
     return cards
 
 
@@ -356,28 +367,28 @@ def _health_cards(by: dict[str, Entry]) -> list[Card]:
         chart = charts.class_bars(
             "health-classes",
             classes,
-            [CLASS_LABELS[c] for c in classes],
+            [_(CLASS_LABELS[c]) for c in classes],
             [float(r.details.get(f"{c}_customers") or 0) for c in classes],
             [float(r.details.get(f"{c}_mrr") or 0) for c in classes],
         )
-        parts.append(f"<div><h4>Customers and MRR per class</h4>{_figure(chart)}</div>")
+        parts.append(f"<div><h4>{esc(_('Customers and MRR per class'))}</h4>{_figure(chart)}</div>")
     rows = (r.rows or [])[:10]
     if rows:
         body = [
             [
                 f"{esc(row.get('name') or '')}<span class=id>{esc(row.get('customer_id'))}</span>",
-                f"<span class='pill {esc(row.get('class'))}'>{esc(CLASS_LABELS.get(row.get('class'), row.get('class') or ''))}</span>",
+                f"<span class='pill {esc(row.get('class'))}'>{esc(_(CLASS_LABELS[row['class']]) if row.get('class') in CLASS_LABELS else row.get('class') or '')}</span>",
                 esc(value_text(row.get("score"), "score")),
                 esc(value_text(row.get("mrr"), "money")),
-                esc(row.get("reason") or ""),
+                esc(i18n.words(row.get("reason") or "")),
             ]
             for row in rows
         ]
-        table = _table(["customer", "class", "score", "MRR", "two weakest components"], body, "worst")
-        parts.append(f"<div id=health-worst><h4>The ten least healthy customers</h4>{table}</div>")
+        table = _table([_("customer"), _("class"), _("score"), "MRR", _("two weakest components")], body, "worst")
+        parts.append(f"<div id=health-worst><h4>{esc(_('The ten least healthy customers'))}</h4>{table}</div>")
     if not parts:
         return []
-    return [Card("health", f"Customer health, {period_name(r.period)}", f"<div class=split>{''.join(parts)}</div>", [r], wide=True)]
+    return [Card("health", _("Customer health, {period}", period=period_name(r.period)), f"<div class=split>{''.join(parts)}</div>", [r], wide=True)]
 
 
 def _feedback_card(by: dict[str, Entry]) -> list[Card]:
@@ -391,19 +402,19 @@ def _feedback_card(by: dict[str, Entry]) -> list[Card]:
         for g, label in groups:
             terms = d.get(f"{g}_top_terms")
             if terms:
-                items.append(f"<dt>{esc(label)} <span class=n>({d.get(f'{g}_comments', 0):,})</span></dt><dd>{esc(terms)}</dd>")
+                items.append(f"<dt>{esc(_(label))} <span class=n>({d.get(f'{g}_comments', 0):,})</span></dt><dd>{esc(terms)}</dd>")
         if items:
             blocks.append(f"<div><h4>{esc(kind)}</h4><dl class=terms>{''.join(items)}</dl></div>")
     unhappy = [row for row in (e.result.rows or []) if row.get("group") in ("detractor", "unsatisfied", "negative")][:5]
     quotes = "".join(
         f"<blockquote><p>{esc(row.get('comment') or '')}</p><footer>{esc(row.get('survey', '').upper())} {esc(row.get('score'))} · "
-        f"{esc(row.get('customer_id') or 'anonymous')} · {esc(row.get('responded_at'))}</footer></blockquote>"
+        f"{esc(row.get('customer_id') or _('anonymous'))} · {esc(i18n.era(row.get('responded_at') or ''))}</footer></blockquote>"
         for row in unhappy
     )
     body = f"<div class=feedback>{''.join(blocks)}</div>"
     if quotes:
-        body += f"<h4>Latest unhappy comments</h4>{quotes}"
-    return [Card("feedback", f"What customers say: most frequent terms, {d.get('comments', 0):,} comments", body, [e.result], wide=True)]
+        body += f"<h4>{esc(_('Latest unhappy comments'))}</h4>{quotes}"
+    return [Card("feedback", _("What customers say: most frequent terms, {n:,} comments", n=d.get("comments", 0)), body, [e.result], wide=True)]
 
 
 def _small_multiples(by: dict[str, Entry], labels: list[str], segment_column: str | None) -> str:
@@ -431,11 +442,12 @@ def _small_multiples(by: dict[str, Entry], labels: list[str], segment_column: st
             chart = charts.small_multiple(f"sm-{name}-{k}", labels, per[s], total, e.result.unit, ylim)
             last = per[s][-1]
             cells.append(f"<div class=sm><div class=smh><b>{esc(s)}</b> {esc(value_text(last, e.result.unit))}</div>{_figure(chart)}</div>")
-        note = " <span class=n>(grey: all customers)</span>" if rate else ""
-        blocks.append(f"<h4>{esc(TITLES.get(name, name))} by {esc(segment_column)}{note}</h4><div class=grid-sm>{''.join(cells)}</div>")
+        note = f" <span class=n>{esc(_('(grey: all customers)'))}</span>" if rate else ""
+        heading = _("{metric} by {column}", metric=title(name), column=segment_column)
+        blocks.append(f"<h4>{esc(heading)}{note}</h4><div class=grid-sm>{''.join(cells)}</div>")
     if not blocks:
         return ""
-    return f"<section class='card wide' id='card-segments'><h3>By {esc(segment_column)}</h3>{''.join(blocks)}</section>"
+    return f"<section class='card wide' id='card-segments'><h3>{esc(_('By {column}', column=segment_column))}</h3>{''.join(blocks)}</section>"
 
 
 def _all_metrics(rep: Report) -> str:
@@ -447,14 +459,15 @@ def _all_metrics(rep: Report) -> str:
         prev = esc(value_text(e.previous.value, r.unit, currency)) if e.previous else ""
         change = f"<span class='change {_trend_tone(e)}'>{esc(change_text(e))}</span>" if e.previous else ""
         spark = esc(sparkline([v for _, v in e.trend]))
-        name = f"<details class=def-row><summary>{esc(r.metric)}</summary>{_definition(r)}</details>"
+        name = f"<details class=def-row><summary>{esc(i18n.metric_name(r.metric))}</summary>{_definition(r)}</details>"
         rows.append([name, value, prev, change, esc(sample_text(r)), f"<span class=spark>{spark}</span>"])
-    table = _table(["metric", "value", "previous", "change", "sample", "trend"], rows, "all")
+    table = _table([_("metric"), _("value"), _("previous"), _("change"), _("sample"), _("trend")], rows, "all")
     skipped = ""
     if rep.skipped:
-        items = "".join(f"<li><b>{esc(s['metric'])}</b>: {esc(s['reason'])}</li>" for s in rep.skipped)
-        skipped = f"<h4>Not computed</h4><ul class=skipped>{items}</ul>"
-    return f"<section class='card wide' id='card-all'><h3>Every metric <span class=n>(click a name for its definition)</span></h3>{table}{skipped}</section>"
+        items = "".join(f"<li><b>{esc(s['metric'])}</b>: {esc(tr(s['reason']))}</li>" for s in rep.skipped)
+        skipped = f"<h4>{esc(_('Not computed'))}</h4><ul class=skipped>{items}</ul>"
+    heading = f"{esc(_('Every metric'))} <span class=n>{esc(_('(click a name for its definition)'))}</span>"
+    return f"<section class='card wide' id='card-all'><h3>{heading}</h3>{table}{skipped}</section>"
 
 
 # --------------------------------------------------------------------------- the page
@@ -462,7 +475,7 @@ def _all_metrics(rep: Report) -> str:
 
 def render_html(rep: Report, extras: Extras) -> str:
     by = {e.spec.name: e for e in rep.entries}
-    labels = [p.label for p, _ in rep.entries[0].trend] if rep.entries and rep.entries[0].trend else []
+    labels = [i18n.era(p.label) for p, _v in rep.entries[0].trend] if rep.entries and rep.entries[0].trend else []
     tiles = "".join(_tile(by[n]) for n in HEADLINE if n in by)
     sections = [
         ("Revenue", _revenue_cards(by, labels)),
@@ -473,28 +486,28 @@ def render_html(rep: Report, extras: Extras) -> str:
     ]
     body = "<div class=cards>" + "".join(_card(c) for _, cards in sections for c in cards) + "</div>"
     if len(labels) < 2:
-        body = "<p class=note>Run with <code>--trend N</code> (N ≥ 2) for the charts over time.</p>" + body
+        body = f"<p class=note>{_('Run with <code>--trend N</code> (N ≥ 2) for the charts over time.')}</p>" + body
     p = rep.period
-    compared = f" · compared with {esc(period_name(p.previous()))}" if any(e.previous for e in rep.entries) else ""
-    trend = f" · trend: the last {len(labels)} periods" if len(labels) > 1 else ""
-    through = extras.data_through.isoformat() if extras.data_through else "n/a"
-    title = f"Customer-success KPIs · {period_name(p)}"
+    compared = " · " + esc(_("compared with {period}", period=period_name(p.previous()))) if any(e.previous for e in rep.entries) else ""
+    trend = " · " + esc(_("trend: the last {n} periods", n=len(labels))) if len(labels) > 1 else ""
+    through = i18n.era(extras.data_through) if extras.data_through else "n/a"
+    page_title = _("Customer-success KPIs · {period}", period=period_name(p))
     css = resources.files("cs_metrics.output").joinpath("report.css").read_text(encoding="utf-8")
     return f"""<!doctype html>
-<html lang="en">
+<html lang="{HTML_LANG[i18n.current()]}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="generator" content="cs-metrics {esc(__version__)}">
-<title>{esc(title)}</title>
+<title>{esc(page_title)}</title>
 <style>
 {css}</style>
 </head>
 <body>
 <header>
-<h1>{esc(title)}</h1>
-<p class=sub>{esc(p.start.isoformat())} – {esc(p.end.isoformat())}{compared}{trend}</p>
+<h1>{esc(page_title)}</h1>
+<p class=sub>{esc(i18n.era(p.start))} – {esc(i18n.era(p.end))}{compared}{trend}</p>
 </header>
 <main>
 <section class=tiles>{tiles}</section>
@@ -503,9 +516,9 @@ def render_html(rep: Report, extras: Extras) -> str:
 {_all_metrics(rep)}
 </main>
 <footer>
-<span>Data through <b id=data-through>{esc(through)}</b></span>
-<span>Definitions: <b id=profile>{esc(extras.profile)}</b></span>
-<span>cs-metrics {esc(__version__)} · one file, no network: it opens offline</span>
+<span>{esc(_("Data through"))} <b id=data-through>{esc(through)}</b></span>
+<span>{esc(_("Definitions:"))} <b id=profile>{esc(tr(extras.profile))}</b></span>
+<span>cs-metrics {esc(__version__)} · {esc(_("one file, no network: it opens offline"))}</span>
 </footer>
 </body>
 </html>

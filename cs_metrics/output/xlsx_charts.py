@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cs_metrics import i18n
+from cs_metrics.i18n import N_, _
 from cs_metrics.report import Report
-from cs_metrics.xlsx import MONEY_FORMAT, PERCENT_FORMAT, _put
+from cs_metrics.xlsx import MONEY_FORMAT, PERCENT_FORMAT, _font, _put
 
 SHEET = "Charts"
 # the HTML report's colours (output/charts.py), without the '#'
@@ -16,6 +18,17 @@ COLORS = {"new": "2F9E44", "reactivation": "8CE99A", "expansion": "1C7ED6", "con
           "customer churn": "E03131", "NRR": "1C7ED6", "GRR": "0CA678", "NPS": "7048E8"}  # fmt: skip
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 LOSSES = ("contraction", "churn")  # below zero in the table, so the stacked bars show them as losses
+_SHOWN = (N_("closing MRR"), N_("net new MRR"), N_("customer churn"), N_("NPS low (95 %)"), N_("NPS high (95 %)"), N_("period"))
+
+
+def shown(name: str) -> str:
+    """A column's header for people (the English header is also the key charts look columns up by)."""
+    for m in MOVEMENTS:
+        if name == f"{m} MRR (loss)":
+            return _("{movement} MRR (loss)", movement=i18n.label(m, english=m))
+        if name == f"{m} MRR":
+            return _("{movement} MRR", movement=i18n.label(m, english=m))
+    return name if name.isupper() else _(name)  # NRR, GRR, NPS as they are
 
 
 def _columns(report: Report) -> list[tuple[str, str | None, list[Any]]]:
@@ -52,7 +65,6 @@ def add_charts(wb, report: Report) -> bool:
     """Add the Charts sheet (second, after the overview) when the report has a trend and a charted
     metric; False when there is nothing to chart."""
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Font
 
     periods = [r.period.label for r in next((e.trend_results for e in report.entries if e.trend_results), [])]
     cols = _columns(report) if periods else []
@@ -61,11 +73,11 @@ def add_charts(wb, report: Report) -> bool:
     ws = wb.create_sheet(SHEET, 1)
     header = ["period", *(c[0] for c in cols)]
     for j, name in enumerate(header, 1):
-        ws.cell(row=1, column=j, value=name).font = Font(bold=True)
+        ws.cell(row=1, column=j, value=shown(name)).font = _font(bold=True)
         ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(11, len(name) + 2)
     for i, label in enumerate(periods, 2):
-        _put(ws, i, 1, label)
-        for j, (_, fmt, values) in enumerate(cols, 2):
+        _put(ws, i, 1, i18n.era(label))
+        for j, (_name, fmt, values) in enumerate(cols, 2):
             _put(ws, i, j, values[i - 2], fmt)
     last = len(periods) + 1
     where = {name: j for j, name in enumerate(header, 1)}
@@ -73,7 +85,7 @@ def add_charts(wb, report: Report) -> bool:
 
     def chart(kind, title: str, names: list[str], y_title: str, fmt: str):
         c = kind()
-        c.title, c.y_axis.title, c.height, c.width = title, y_title, 7.5, 16
+        c.title, c.y_axis.title, c.height, c.width = _(title), _(y_title), 7.5, 16
         c.y_axis.numFmt = fmt
         c.x_axis.delete = c.y_axis.delete = False  # Excel hides axes left undeclared
         for name in names:
@@ -95,16 +107,16 @@ def add_charts(wb, report: Report) -> bool:
     charts = []
     moves = [h for h in header if h.endswith(("MRR", "MRR (loss)")) and h.split()[0] in MOVEMENTS]
     if moves:
-        bars = chart(BarChart, "MRR movements", moves, "MRR", "#,##0")
+        bars = chart(BarChart, N_("MRR movements"), moves, "MRR", "#,##0")
         bars.type, bars.grouping, bars.overlap = "col", "stacked", 100
         charts.append(bars)
     if "customer churn" in where:
-        charts.append(chart(LineChart, "Customer churn", ["customer churn"], "%", "0.0"))
+        charts.append(chart(LineChart, N_("Customer churn"), ["customer churn"], "%", "0.0"))
     retention = [h for h in ("NRR", "GRR") if h in where]
     if retention:
-        charts.append(chart(LineChart, "Net and gross revenue retention", retention, "%", "0"))
+        charts.append(chart(LineChart, N_("Net and gross revenue retention"), retention, "%", "0"))
     if "NPS" in where:
-        nps = chart(LineChart, "NPS with its 95 % margin of error", ["NPS", "NPS low (95 %)", "NPS high (95 %)"], "score", "0")
+        nps = chart(LineChart, N_("NPS with its 95 % margin of error"), ["NPS", "NPS low (95 %)", "NPS high (95 %)"], N_("score"), "0")
         for s in nps.series[1:]:
             s.graphicalProperties.line.dashStyle = "dash"
         charts.append(nps)

@@ -3,6 +3,7 @@
     readers   files -> Arrow tables (header, records, quotes, block sizes, encodings)
     values    cells -> typed values (money, numbers, flags, dates and datetimes, time zones)
     table     one file -> one canonical table: fate columns, table rules, row accounting
+    billing   what billing columns mean: seats, discounts, trials, snapshots, invoice lines, refunds
     dataset   the tables of a run, each read once
 """
 

@@ -7,6 +7,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import DataError
+from cs_metrics.i18n import T
 from cs_metrics.sources import keys
 from cs_metrics.sources.table import TableReport, read_header, read_table, resolve_columns
 
@@ -42,7 +43,7 @@ class Dataset:
     def why_absent(self, name: str) -> str:
         """Why a table is not there: no file, or a file of that name that is not the table."""
         self.exists(name)
-        return self.not_read.get(name) or f"needs {self.cfg.path_of(name).name} (not found)"
+        return self.not_read.get(name) or T("needs {file} (not found)", file=self.cfg.path_of(name).name)
 
     def _first_file(self, name: str):
         present = [(p, fc) for p, fc in self.cfg.files_of(name) if p.is_file()]
@@ -62,9 +63,10 @@ class Dataset:
             # A column or two missing is the table with a gap, which reading it reports with the config key.
             if lacking and len(lacking) * 2 > len(table.required) + bool(table.one_of):
                 shown = ", ".join(h.strip() for h in self._header(path, fc)[:8])
-                self.not_read[name] = (
-                    f"{path.name} is in the data folder but is not read as the {name} table: it has no column for "
-                    f"{', '.join(lacking)} (found: {shown}). Map it under sources.{name} to read it"
+                self.not_read[name] = T(
+                    "{file} is in the data folder but is not read as the {table} table: it has no column for "
+                    "{columns} (found: {found}). Map it under sources.{table} to read it",
+                    file=path.name, table=name, columns=", ".join(lacking), found=shown,
                 )
                 return None
         return present[0]

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from cs_metrics.config import Config, FileConfig, SourceConfig
 from cs_metrics.contract import SURVEY_KINDS, TABLES, Table
 from cs_metrics.errors import DataError
+from cs_metrics.i18n import T, join
 from cs_metrics.sources import readers, values
 from cs_metrics.sources.values import MAX_MONEY, MONEY_SCALE, NAT
 
@@ -103,27 +104,30 @@ class TableReport:
         return f"{self.name}: {self.read:,} rows, {what}: {reasons}"
 
     def summary(self) -> str:
-        parts = [f"{self.name}: {self.read:,} read, {self.used:,} used"]
+        parts = [T("{name}: {read:,} read, {used:,} used", name=self.name, read=self.read, used=self.used)]
         if self.filtered:
             why = _capped([f"{r}: {n:,}" for r, n in self.filtered.items()], "; ")
-            parts.append(f"{self.filtered_total:,} filtered ({why})")
+            parts.append(T("{n:,} filtered ({why})", n=self.filtered_total, why=why))
         if self.rejected:
             why = _capped(
                 [
-                    f"{r}: {n:,} (line {', '.join(map(str, self.rejected_lines.get(r, [])))}"
-                    f"{', ...' if n > len(self.rejected_lines.get(r, [])) else ''})"
+                    T(
+                        "{reason}: {n:,} (line {lines}{more})",
+                        reason=r, n=n, lines=", ".join(map(str, self.rejected_lines.get(r, []))),
+                        more=", ..." if n > len(self.rejected_lines.get(r, [])) else "",
+                    )
                     for r, n in self.rejected.items()
                 ],
                 "; ",
             )
-            parts.append(f"{self.rejected_total:,} rejected ({why})")
-        return ", ".join(parts)
+            parts.append(T("{n:,} rejected ({why})", n=self.rejected_total, why=why))
+        return join(", ", parts)
 
 
 def _capped(items: list[str], sep: str) -> str:
     if len(items) <= MAX_LABELS:
-        return sep.join(items)
-    return sep.join(items[:MAX_LABELS]) + f"{sep}... and {len(items) - MAX_LABELS} more"
+        return join(sep, items)
+    return join(sep, items[:MAX_LABELS]) + sep + T("... and {n} more", n=len(items) - MAX_LABELS)
 
 
 # --------------------------------------------------------------------------- columns
@@ -398,6 +402,11 @@ def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key:
     overlapping exports — and rejected when its content differs."""
     keys = frame[key]
     candidates = keys.notna().to_numpy() & ok
+    if not candidates.any():
+        return  # no key at all (a header-only file): nothing repeats
+    values_ = pa.array(keys[candidates], from_pandas=True)
+    if pc.count_distinct(values_).as_py() == len(values_):
+        return  # every key once (the usual case): one hash pass in Arrow, nothing more
     repeat = np.zeros(len(frame), dtype=bool)
     repeat[candidates] = keys[candidates].duplicated(keep="first").to_numpy()
     if not repeat.any():

@@ -65,6 +65,12 @@ _GROUPED_COMMA = re.compile(r"\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+")
 # --------------------------------------------------------------------------- shared steps
 
 
+def _flags(matched: pd.Series) -> pd.Series:
+    """A str.fullmatch result as plain booleans, a missing cell False (without pandas 2's downcasting
+    warning on object columns)."""
+    return pd.Series(matched.to_numpy(dtype=bool, na_value=False), index=matched.index)
+
+
 def too_long(s: pd.Series) -> np.ndarray:
     """Cells longer than any value of a typed column can be: rejected before parsing."""
     return (s.str.len() > MAX_TYPED_CHARS).to_numpy(dtype=bool, na_value=False)
@@ -87,7 +93,8 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
     t = s.str.strip()
     if decimal_comma:
         t = t.str.replace(",", ".", regex=False)
-    ok = t.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool) & ~too_long(t)
+    t = t.where(~too_long(t))  # a long cell never meets a pattern (Python's re backtracks on object strings)
+    ok = t.str.fullmatch(NUMBER.pattern).pipe(_flags)
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -98,9 +105,19 @@ def parse_number(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 
 def parse_int(s: pd.Series) -> pd.Series:
+    """A whole number (12, +12, -3, 12.00) -> Int64, exact; NA where unparseable or beyond int64
+    (more than 18 digits: a count that large is no count)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     t = s.str.strip()
-    ok = t.str.fullmatch(INT.pattern).fillna(False).astype(bool) & ~too_long(t)
-    return pd.to_numeric(t.where(ok), errors="coerce").astype("Int64")
+    t = t.where(~too_long(t))
+    ok = t.str.fullmatch(INT.pattern).pipe(_flags)
+    t = t.where(ok).str.replace(r"^\+|\.0+$", "", regex=True)
+    t = t.where(t.str.lstrip("-").str.lstrip("0").str.len() <= 18)
+    parsed = pc.cast(pa.array(t.astype(object), type=pa.string(), from_pandas=True), pa.int64())  # exact, no float
+    mask = parsed.is_null().to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(parsed.fill_null(0).to_numpy(), mask), index=s.index)
 
 
 def parse_bool(s: pd.Series, labels: dict[str, bool] | None = None) -> pd.Series:
@@ -110,7 +127,7 @@ def parse_bool(s: pd.Series, labels: dict[str, bool] | None = None) -> pd.Series
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[low.isin(TRUE)] = True
     out[low.isin(FALSE)] = False
-    count = pd.to_numeric(low.where(low.str.fullmatch(r"\d{1,9}").fillna(False).astype(bool)), errors="coerce")
+    count = pd.to_numeric(low.where(low.str.fullmatch(r"\d{1,9}").pipe(_flags)), errors="coerce")
     out[count.notna() & out.isna()] = count[count.notna() & out.isna()] > 0
     for label, flag in (labels or {}).items():
         out[low == label.strip().lower()] = flag
@@ -129,7 +146,7 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     paren = t.str.startswith("(") & t.str.endswith(")")
     inner = t.where(~paren, t.str.slice(1, -1).str.strip())
     # a plain number (1234.5, -20, .5, 1e3: what Arrow's decimal reader also accepts) needs no more
-    plain = t.str.fullmatch(NUMBER.pattern).fillna(False).to_numpy(dtype=bool) & short
+    plain = t.where(short).str.fullmatch(NUMBER.pattern).pipe(_flags).to_numpy() & short
     inner = inner.where(~plain)
     parts = _fullmatch(inner.where(short), _MONEY)
     num = parts["num"]
@@ -146,7 +163,8 @@ def parse_money(s: pd.Series, decimal_comma: bool) -> pd.Series:
     value = np.where(negative, -value, value)
     if plain.any():
         value[plain] = pd.to_numeric(t[plain], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    units = np.rint(value * MONEY_SCALE)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e400 is inf, then out of range below
+        units = np.rint(value * MONEY_SCALE)
     units[~(np.abs(units) <= MAX_MONEY * MONEY_SCALE)] = np.nan  # out of range (or NaN) -> unparseable
     return pd.Series(units, index=s.index).astype("Int64")
 
@@ -157,8 +175,8 @@ def _split_decimal(num: pd.Series, point: str, grouped: re.Pattern) -> np.ndarra
     head, sep, tail = parts[0], parts[1], parts[2]
     whole = head.where(sep == point, tail)
     frac = tail.where(sep == point, "")
-    ok = whole.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
-    ok &= frac.str.fullmatch(r"\d*").fillna(False).astype(bool) & ((sep != point) | (frac != ""))
+    ok = whole.str.fullmatch(grouped.pattern).pipe(_flags)
+    ok &= frac.str.fullmatch(r"\d*").pipe(_flags) & ((sep != point) | (frac != ""))
     return ok.to_numpy(dtype=bool) & num.notna().to_numpy()
 
 
