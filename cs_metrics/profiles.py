@@ -245,11 +245,13 @@ class InForce:
 
     def label(self) -> str:
         """How a footer or a table names these definitions: `chartmogul`, `stripe with discounts: none`."""
+        from cs_metrics.i18n import T
+
         own = PROFILES[self.profile]
         changed = [k for k in self.overridden if self.values[k] != own.value(k)]
         if not changed:
-            return f"{self.profile} (default definitions)" if self.profile == DEFAULT_PROFILE else self.profile
-        return f"{self.profile} with " + ", ".join(f"{k}: {show(self.values[k])}" for k in changed)
+            return T("{profile} (default definitions)", profile=self.profile) if self.profile == DEFAULT_PROFILE else self.profile
+        return T("{profile} with {changes}", profile=self.profile, changes=", ".join(f"{k}: {show(self.values[k])}" for k in changed))
 
     def words(self) -> str:
         """One sentence for --explain: the profile, and each switch that differs from cs-metrics' own

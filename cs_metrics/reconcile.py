@@ -97,7 +97,7 @@ def reconcile(cfg: Config, against: Path, period: Period) -> tuple[MetricResult,
             "mrr_vendor": money_array(b[differs]),
             "difference": money_array((b - a)[differs]),
             "matching_profiles": np.where(matches[differs] == "", "none", matches[differs]),
-            "switch": np.where(switch[differs] == "", "unexplained", switch[differs]),
+            "switch": np.where(switch[differs] == "", "none", switch[differs]),
             "_size": np.abs((b - a)[differs]),
         }
     )

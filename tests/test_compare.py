@@ -123,3 +123,27 @@ def test_compare_parts_add_up_to_each_customer_and_to_the_gap(rows, a, b):
     per_customer = parts.sum(axis=1).reindex(customers, fill_value=0) if len(parts.columns) else pd.Series(0, index=customers)
     expected = direct_b.reindex(customers, fill_value=0) - under_a.reindex(customers, fill_value=0)
     assert (per_customer.astype("int64") == expected.astype("int64")).all()
+
+
+@pytest.mark.parametrize("lang", ["th", "zh"])
+def test_profiles_compare_and_reconcile_say_their_words_in_thai_and_chinese(lang):
+    from test_i18n import _allowed_words, untranslated
+
+    from cs_metrics import i18n
+    from test_profiles import FIXTURE
+
+    allowed = _allowed_words() | {"a", "b", "null"}  # the two sides compared, and a switch's YAML value
+    runs = [
+        ["churn", "--profile", "stripe", "--explain"],
+        ["mrr", "--profile", "chartmogul", "--explain"],
+        ["compare", "mrr", "--profile", "baremetrics", "--profile", "stripe", "--rows", "--explain"],
+        ["compare", "churn", "--profile", "cs-metrics", "--profile", "stripe", "--explain"],
+    ]
+    for args in runs:
+        out = CliRunner().invoke(app, [*args, "-c", CONFIG, "-p", "2026-10", "-f", "table", "-q", "--lang", lang])
+        assert out.exit_code == 0, out.output
+        assert untranslated(out.stdout, allowed) == [], args
+    out = CliRunner().invoke(app, ["reconcile", "mrr", "-c", str(FIXTURE / "reconcile.yaml"), "-p", "2026-10", "-f", "table", "-q",
+                                   "--against", str(FIXTURE / "chartmogul-subscriptions.csv"), "--explain", "--lang", lang])  # fmt: skip
+    assert untranslated(out.stdout, allowed) == []
+    i18n.reset()

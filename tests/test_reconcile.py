@@ -29,7 +29,7 @@ def test_reconcile_lists_each_difference_with_the_matching_profile_and_switch():
     rows = [(r["customer_id"], r["mrr_ours"], r["mrr_vendor"], r["difference"], r["matching_profiles"], r["switch"]) for r in doc["rows"]]
     assert rows == [
         ("C5", 80, 0, -80, "baremetrics", "past_due_churn_days"),
-        ("C12", 0, 50, 50, "none", "unexplained"),
+        ("C12", 0, 50, 50, "none", "none"),
         ("C8", 87, 84, -3, "chartmogul, baremetrics, profitwell", "fx"),
     ]
     d = doc["details"]
