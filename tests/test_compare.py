@@ -49,8 +49,8 @@ def test_compare_one_customer_two_switches_and_the_csv_shape():
 
 def test_compare_values_side_by_side_and_its_errors():
     doc = _json("compare", "churn", "--profile", "chartmogul", "--profile", "stripe")
-    assert doc["details"]["value_a"] == pytest.approx(12.5) and doc["details"]["value_b"] == pytest.approx(37.5)
-    assert doc["value"] == pytest.approx(25.0)
+    assert doc["details"]["value_a"] == pytest.approx(200 / 9) and doc["details"]["value_b"] == pytest.approx(37.5)
+    assert doc["value"] == pytest.approx(37.5 - 200 / 9)
     out = CliRunner().invoke(app, ["compare", "churn", "-c", CONFIG, "-p", "2026-10", "--profile", "a", "--profile", "stripe"])
     assert out.exit_code == 2
     out = CliRunner().invoke(app, ["compare", "churn", "-c", CONFIG, "-p", "2026-10", "--profile", "stripe", "--rows"])

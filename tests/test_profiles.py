@@ -12,6 +12,8 @@ The fixture (subscriptions.csv, fx_rates.csv; USD base, fixed rate THB 0.029), p
   C9  50/month 2026-10-05..10-20 (in and out in October)   churn only where same-period churn counts
   C10 60/month, ended 2026-10-10                           churned in every profile
   C11 paid 40 until 09-15, then 100 % off                  a customer only where free customers stay (chartmogul)
+  C13 70/month, ended 2026-10-01 (last day 09-30)          churned in October by the calendar month; already gone
+                                                           at the start of a rolling 30 days (10-02..10-31)
 
 Sources (README, "Definition profiles", has the full table):
   ChartMogul https://help.chartmogul.com/hc/en-us/articles/15384089786524-Configuring-Subscription-Analytics-settings
@@ -60,11 +62,11 @@ MRR = {
 }
 # customer churn 2026-10, by hand
 CHURN = {
-    "cs-metrics": 1 / 7,  # S = C1 C2 C3 C5 C6 C8 C10; lost C10
-    "chartmogul": 1 / 8,  # C11 (paid, then 100 % off) is in S and stays
-    "baremetrics": 3 / 7,  # rolling 30 days (from the end of 10-01): lost C10, C5; C9 in and out counts
-    "profitwell": 1 / 7,
-    "stripe": 3 / 8,  # lost C10, C6 (canceled 10-15), C9 in and out; over 7 at the start + 1 new (C9)
+    "cs-metrics": 2 / 8,  # S = C1 C2 C3 C5 C6 C8 C10 C13; lost C10, C13
+    "chartmogul": 2 / 9,  # C11 (paid, then 100 % off) is in S and stays
+    "baremetrics": 3 / 7,  # rolling 30 days (S at the end of 10-01, without C13): lost C10, C5; C9 in and out counts
+    "profitwell": 2 / 8,
+    "stripe": 3 / 8,  # rolling: lost C10, C6 (canceled 10-15), C9 in and out; over 7 at the start + 1 new (C9)
 }
 
 
@@ -127,3 +129,14 @@ def test_the_configs_profile_names_are_the_profiles():
     from cs_metrics.config import Config
 
     assert typing.get_args(Config.model_fields["profile"].annotation) == tuple(PROFILES)
+
+
+def test_stripe_puts_the_exchange_rate_change_on_its_own_line():
+    # Stripe's glossary: MRR growth is adjusted for FX impact. Under stripe, C8's 3,000 THB is at 0.028 on
+    # 09-30 (84.00) and at 0.030 on 10-31 (90.00): the +6.00 is the fx line, not expansion. The bridge, by
+    # hand: opening 100 + 100 + 200 + 80 + 120 + 84 + 60 + 70 = 814; new 50 (C9); churn 120 (C6) + 50 (C9)
+    # + 60 (C10) + 70 (C13) = 300; 814 + 50 - 300 + 6 = 570.
+    d = _json("mrr", "--profile", "stripe")["details"]
+    assert (d["opening_mrr"], d["new_mrr"], d["churn_mrr"], d["expansion_mrr"], d["fx_mrr"]) == (814, 50, 300, 0, 6)
+    assert d["closing_mrr"] == pytest.approx(570)
+    assert "fx_mrr" not in _json("mrr")["details"]  # cs-metrics: one fixed rate, no fx line
