@@ -528,6 +528,7 @@ def compare(
     metric: Annotated[str, typer.Argument(help="The metric to compare (mrr, churn, arpu, ndr ...).", show_default=False)],
     profiles: Annotated[Optional[list[str]], typer.Option("--profile", help="A definition profile; give it twice: A, then B (one given: B, against the config's own).", show_default=False)] = None,
     rows: Annotated[bool, typer.Option("--rows", help="mrr: every customer whose MRR differs, with the switch responsible and both amounts, largest difference first.")] = False,
+    config_b: Annotated[Optional[Path], typer.Option("--config-b", help="B is this config (A: --config); --profile then sets each side's profile.", show_default=False)] = None,
 ) -> None:
     """One metric under two definition profiles side by side (value = B - A); with --rows, per customer why MRR differs."""
     from cs_metrics.compare import compare as compare_profiles
@@ -537,13 +538,23 @@ def compare(
     if name not in REGISTRY:
         raise UsageError(f"compare {metric}: unknown metric", f"Metrics are {', '.join(REGISTRY)}")
     given = list(profiles or [])
-    if not 1 <= len(given) <= 2:
-        raise UsageError("compare needs two profiles", "Give --profile A --profile B (e.g. --profile cs-metrics --profile stripe)")
-    cfg_a = run.cfg if len(given) == 1 else with_profile(run.cfg, given[0])
-    cfg_b = with_profile(run.cfg, given[-1])
+    if config_b is None and not 1 <= len(given) <= 2:
+        raise UsageError("compare needs two profiles", "Give --profile A --profile B (e.g. --profile cs-metrics --profile stripe), or --config-b FILE")
+    if len(given) > 2:
+        raise UsageError("compare takes at most two profiles", "Give --profile A --profile B")
+    base_b = run.cfg
+    if config_b is not None:
+        from cs_metrics.config import load_config
+
+        if not config_b.is_file():
+            raise UsageError(f"--config-b {config_b}: no such file")
+        base_b = load_config(config_b)
+    cfg_a = with_profile(run.cfg, given[0]) if len(given) == 2 else run.cfg
+    cfg_b = with_profile(base_b, given[-1]) if given else base_b
     run.rows = rows
-    result, ds = compare_profiles(REGISTRY[name], cfg_a, cfg_b, run.period, rows=rows)
-    run.account(ds, [result])
+    result, datasets = compare_profiles(REGISTRY[name], cfg_a, cfg_b, run.period, rows=rows)
+    for ds in datasets if isinstance(datasets, tuple) else (datasets,):
+        run.account(ds, [result])
     _render_and_emit(run, result)
 
 

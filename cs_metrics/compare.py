@@ -9,6 +9,8 @@ the parts add up to the gap between the two totals, exactly (in MRR units).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -23,8 +25,9 @@ from cs_metrics.result import MetricResult
 LISTED = ("mrr",)  # metrics whose value is a sum over customers: their gap splits by customer
 
 
-def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, rows: bool = False) -> tuple[MetricResult, Dataset]:
-    """`spec` under the definitions of cfg_a and of cfg_b (the same data): value = B - A."""
+def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, rows: bool = False) -> tuple[MetricResult, Dataset | tuple]:
+    """`spec` under cfg_a and under cfg_b: value = B - A. With the same data and mapping (two profiles of
+    one config) the datasets are one; two configs give (A's dataset, B's)."""
     from cs_metrics.profiles import in_force, show
     from cs_metrics.runner import load_inputs, run
 
@@ -34,8 +37,10 @@ def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, r
             "Drop --rows to compare the two values",
         )
     ds = Dataset(cfg_a)
+    same = same_but_definitions(cfg_a, cfg_b)
+    ds_b = ds if same else Dataset(cfg_b)  # two configs: B reads its own files with its own mapping
     a, _ = run(spec, cfg_a, period, ds=ds)
-    b, _ = run(spec, cfg_b, period, ds=ds)
+    b, _ = run(spec, cfg_b, period, ds=ds_b)
     defs_a, defs_b = in_force(cfg_a), in_force(cfg_b)
     name_a, name_b = defs_a.label(), defs_b.label()
     if a.value is not None and b.value is not None:
@@ -46,9 +51,14 @@ def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, r
     switches = [k for k in defs_a.values if defs_a.values[k] != defs_b.values[k]]
     details["switches"] = ", ".join(switches) if switches else "none"
     listing = None
-    if rows:
+    if rows and same:
         frames = load_inputs(REGISTRY["mrr"], cfg_b, ds) | load_inputs(REGISTRY["mrr"], cfg_a, ds)
         listing = _mrr_listing(frames, period, cfg_a, switches, defs_a, defs_b)
+    elif rows:
+        listing = _configs_listing(
+            closing_units(load_inputs(REGISTRY["mrr"], cfg_a, ds), period, cfg_a),
+            closing_units(load_inputs(REGISTRY["mrr"], cfg_b, ds_b), period, cfg_b),
+        )
     shown = ", ".join(f"{k} {show(defs_a.values[k])} -> {show(defs_b.values[k])}" for k in switches) or T("no switch differs")
     definition = T(
         "{metric} under two sets of definitions: A = {a}, B = {b}; the difference is B - A. Switches that differ: {switches}.",
@@ -65,8 +75,37 @@ def compare(spec: MetricSpec, cfg_a: Config, cfg_b: Config, period: Period, *, r
         dict.fromkeys([*(T("{profile}: {warning}", profile=name_a, warning=w) for w in a.warnings),
                        *(T("{profile}: {warning}", profile=name_b, warning=w) for w in b.warnings)])
     )  # fmt: skip
+    if not same:
+        details["configs"] = "different"
+        definition += T(
+            " A and B are two configs that differ in more than their definitions (files, mapping or other keys): a "
+            "customer's difference is not split by switch."
+        )
     result = MetricResult(spec.name, period, gap, spec.unit, details, rows=listing, warnings=warnings, definition=definition, formula=formula)
-    return result, ds
+    return result, (ds if same else (ds, ds_b))
+
+
+def same_but_definitions(cfg_a: Config, cfg_b: Config) -> bool:
+    """Whether two configs read the same data the same way, differing at most in profile and definitions."""
+    keep = {"profile", "definitions", "data", "base_dir", "cache"}  # the data folder compared once resolved
+    same_folder = Path(cfg_a.data_dir()).resolve() == Path(cfg_b.data_dir()).resolve()
+    return same_folder and cfg_a.model_dump(exclude=keep) == cfg_b.model_dump(exclude=keep)
+
+
+def _configs_listing(under_a: pd.Series, under_b: pd.Series) -> list[dict]:
+    """Two configs: every customer whose closing MRR differs, largest difference first (no switch)."""
+    from cs_metrics.metrics._state import money_array
+
+    customers = under_a.index.union(under_b.index)
+    a = under_a.reindex(customers, fill_value=0).to_numpy(dtype="int64")
+    b = under_b.reindex(customers, fill_value=0).to_numpy(dtype="int64")
+    keep = a != b
+    frame = pd.DataFrame(
+        {"customer_id": customers.to_numpy()[keep], "mrr_a": money_array(a[keep]), "mrr_b": money_array(b[keep]),
+         "difference": money_array((b - a)[keep]), "switch": "config", "_size": np.abs((b - a)[keep])}
+    )  # fmt: skip
+    frame = frame.sort_values(["_size", "customer_id"], ascending=[False, True], kind="stable").drop(columns="_size")
+    return frame.to_dict("records")
 
 
 def _short(defs) -> str:

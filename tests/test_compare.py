@@ -59,6 +59,24 @@ def test_compare_values_side_by_side_and_its_errors():
     assert out.exit_code == 2 and "two profiles" in out.output
 
 
+def test_compare_two_configs(tmp_path):
+    # B: the same exports with THB at 0.030 instead of 0.029: only C8 moves, 3,000 x 0.030 = 90.00 against
+    # 87.00; the configs differ in more than their definitions, so no switch is named
+    from test_profiles import FIXTURE
+
+    other = tmp_path / "b.yaml"
+    other.write_text(f"data: {FIXTURE}\ncurrency:\n  base: USD\n  rates: {{THB: 0.030}}\n")
+    doc = _json("compare", "mrr", "--config-b", str(other), "--rows")
+    assert doc["value"] == pytest.approx(3)
+    assert [(r["customer_id"], r["mrr_a"], r["mrr_b"], r["switch"]) for r in doc["rows"]] == [("C8", 87, 90, "config")]
+    assert doc["details"]["configs"] == "different"
+    # one config against itself under another profile is still split by switch
+    same = tmp_path / "same.yaml"
+    same.write_text((FIXTURE / "cs-metrics.yaml").read_text().replace("data: .", f"data: {FIXTURE}"))
+    doc = _json("compare", "mrr", "--config-b", str(same), "--profile", "stripe", "--rows")
+    assert [r["switch"] for r in doc["rows"]] == ["churn_at", "discounts", "fx"]
+
+
 # --------------------------------------------------------------------------- property: the parts add up
 
 

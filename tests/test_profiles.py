@@ -140,3 +140,22 @@ def test_stripe_puts_the_exchange_rate_change_on_its_own_line():
     assert (d["opening_mrr"], d["new_mrr"], d["churn_mrr"], d["expansion_mrr"], d["fx_mrr"]) == (814, 50, 300, 0, 6)
     assert d["closing_mrr"] == pytest.approx(570)
     assert "fx_mrr" not in _json("mrr")["details"]  # cs-metrics: one fixed rate, no fx line
+
+
+@pytest.mark.parametrize(
+    "profile, expected",
+    [
+        # opening (end of 09-30): C1 100 + C2 100 + C3 150 + C5 80 + C6 120 + C8 87 + C10 60 + C13 70 = 767;
+        # churn C10 60 + C13 70; C9 (in and out in October) is in no movement
+        ("cs-metrics", (767, 0, 130, 637, 8, 6)),
+        # ChartMogul: C8 at its start day's rate (84); C9 counts as new business and as churn at its 50.00
+        # (movements page); C11, paid then 100 % off, stays a customer (Free Customer Handling default)
+        ("chartmogul", (764, 50, 180, 634, 9, 7)),
+        # ProfitWell: "when a customer signs up and churns in the same calendar month, we ignore them"
+        ("profitwell", (764, 0, 130, 634, 8, 6)),
+    ],
+)
+def test_the_bridge_per_profile(profile, expected):
+    d = _json("mrr", "--profile", profile)["details"]
+    got = (d["opening_mrr"], d["new_mrr"], d["churn_mrr"], d["closing_mrr"], d["opening_customers"], d["closing_customers"])
+    assert got == pytest.approx(expected)
