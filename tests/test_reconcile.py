@@ -53,3 +53,22 @@ def test_reconcile_errors():
     assert out.exit_code == 2 and "only mrr" in out.output
     out = CliRunner().invoke(app, ["reconcile", "mrr", "-c", str(FIXTURE / "reconcile.yaml"), "-p", "2026-10", "--against", str(FIXTURE / "nope.csv")])
     assert out.exit_code == 2 and "nope.csv" in out.output
+
+
+def test_reconcile_takes_the_closing_month_of_a_monthly_export(tmp_path):
+    # an export with one row per customer and month: only 2026-10 counts; September's rows are left out
+    # and counted. C1's October figure 100.00 agrees; C2's 90.00 is 10.00 below our 100.00 (no profile gives it)
+    (tmp_path / "mrr.csv").write_text(
+        "customer,month,mrr\nC1,2026-09,100\nC1,2026-10,100\nC2,2026-09,100\nC2,2026-10,90\n"
+    )
+    (tmp_path / "c.yaml").write_text(
+        f"data: {FIXTURE}\ncurrency:\n  base: USD\n  rates: {{THB: 0.029}}\n"
+        "sources:\n  vendor_mrr:\n    columns: {customer_id: customer, month: month, mrr: mrr}\n"
+    )
+    out = CliRunner().invoke(app, ["reconcile", "mrr", "-c", str(tmp_path / "c.yaml"), "-p", "2026-10", "--against", str(tmp_path / "mrr.csv"), "-f", "json", "-q"])
+    doc = json.loads(out.stdout)
+    assert doc["details"]["vendor_rows_of_other_months"] == 2
+    listed = {r["customer_id"]: (r["mrr_ours"], r["mrr_vendor"], r["difference"]) for r in doc["rows"]}
+    assert listed["C2"] == (100, 90, -10) and "C1" not in listed
+    # every customer of ours that the export does not have is listed with its whole MRR
+    assert listed["C3"] == (150, 0, -150)
