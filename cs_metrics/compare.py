@@ -17,7 +17,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.i18n import T
-from cs_metrics.load import Dataset
+from cs_metrics.load import MONEY_SCALE, Dataset
 from cs_metrics.metrics import REGISTRY, MetricSpec
 from cs_metrics.period import Period
 from cs_metrics.result import MetricResult
@@ -142,6 +142,48 @@ def contributions(frames: dict, period: Period, cfg_a: Config, switches: list[st
     return under_a, before, table
 
 
+def _day(column: pd.Series) -> pd.Series:
+    return column.dt.strftime("%Y-%m-%d")
+
+
+def facts(frames: dict, key: str) -> pd.Series:
+    """customer_id -> what the export says that the switch `key` reads, as column and value
+    (`canceled_at 2026-10-15`, `discount_percent 25, discount_duration repeating`, `currency THB`): the
+    customer's latest subscription row that has it. Empty when the export has none."""
+    subs = frames.get("subscriptions")
+    if subs is None or not len(subs):
+        return pd.Series(dtype=object)
+    latest = subs.sort_values("started_at", kind="stable", ascending=False)
+    text = None
+    if key == "discounts":
+        parts = [("discount_percent", None), ("discount_amount", None), ("discount_duration", None)]
+        cols = [c for c, _ in parts if c in latest]
+        if cols:
+            has = latest[cols].notna().any(axis=1)
+            rows = latest.loc[has]
+            text = pd.Series("", index=rows.index, dtype=object)
+            for c in cols:
+                present = rows[c].notna().to_numpy()
+                if c == "discount_duration":
+                    shown = rows[c].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+                else:  # a number as written: 25, 12.5 (an amount in money units)
+                    number = rows[c].to_numpy(dtype="float64", na_value=np.nan) / (MONEY_SCALE if c == "discount_amount" else 1)
+                    shown = np.char.mod("%g", np.nan_to_num(number)).astype(object)
+                piece = pd.Series(np.where(present, c + " " + shown, ""), index=rows.index, dtype=object)
+                text = text + np.where((text != "") & (piece != ""), ", ", "") + piece
+            latest = rows
+    elif key in ("churn_at", "past_due_churn_days", "fx"):
+        column = {"churn_at": "canceled_at", "past_due_churn_days": "past_due_since", "fx": "currency"}[key]
+        if column in latest:
+            rows = latest.loc[latest[column].notna()]
+            value = _day(rows[column]) if column != "currency" else rows[column].astype(str)
+            text = column + " " + value
+            latest = rows
+    if text is None or not len(text):
+        return pd.Series(dtype=object)
+    return pd.Series(np.asarray(text, dtype=object), index=latest["customer_id"].to_numpy()).groupby(level=0).first()
+
+
 def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str], defs_a, defs_b) -> list[dict]:
     from cs_metrics.metrics._state import money_array
     from cs_metrics.profiles import show
@@ -168,6 +210,8 @@ def _mrr_listing(frames: dict, period: Period, cfg_a: Config, switches: list[str
         )
         same = np.empty(len(customers), dtype=object)
         same.fill(words)  # an object array of the one T: its elements stay T (their words translate)
+        fact = facts(frames, key).reindex(customers).fillna("").to_numpy(dtype=object)
+        same = same + np.where(fact != "", ": ", "").astype(object) + fact  # what in the export the switch reads
         amounts = np.char.mod(" (%+.2f)", money_array(part)).astype(object)
         text = np.where(several, same + amounts, same)
         sep = np.where(why != "", "; ", "").astype(object)

@@ -30,6 +30,10 @@ def test_compare_rows_name_the_switch_and_sum_to_the_gap():
     ]
     assert sum(r["difference"] for r in doc["rows"]) == pytest.approx(570 - 637)
     assert "canceled_at under stripe" in doc["rows"][0]["why"]
+    # and what in the export each switch read
+    assert [r["why"].split(": ", 1)[1] for r in doc["rows"]] == [
+        "canceled_at 2026-10-15", "discount_percent 25, discount_duration repeating", "currency THB"
+    ]
 
 
 def test_compare_one_customer_two_switches_and_the_csv_shape():
@@ -150,7 +154,8 @@ def test_profiles_compare_and_reconcile_say_their_words_in_thai_and_chinese(lang
     from cs_metrics import i18n
     from test_profiles import FIXTURE
 
-    allowed = _allowed_words() | {"a", "b", "null"}  # the two sides compared, and a switch's YAML value
+    # the two sides compared, a switch's YAML value, and a value of the export (its discount_duration)
+    allowed = _allowed_words() | {"a", "b", "null", "repeating"}
     runs = [
         ["churn", "--profile", "stripe", "--explain"],
         ["mrr", "--profile", "chartmogul", "--explain"],
