@@ -98,6 +98,7 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when an
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No diagnostics on stderr except errors.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Parse the exports again instead of using the parsed-table cache (see `cache:` in the config).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More diagnostics on stderr (config, period, timing).")]
+ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="Definition profile for this run: cs-metrics, chartmogul, baremetrics, profitwell or stripe (default: the config's `profile:`); the config's `definitions:` keys still win.", show_default=False)]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", help="Language of what people read: en, th or zh (default: the config's language, else the locale's, else en). CSV, TSV and JSON stay English.", show_default=False)]
 BuddhistOpt = Annotated[bool, typer.Option("--buddhist-era", help="Show periods and dates in tables and reports in the Buddhist era (2569-10); inputs and machine outputs stay ISO.")]
 
@@ -174,7 +175,7 @@ class Run:
 
     def __init__(
         self, config=None, data=None, period=None, as_of=None, fmt=None, output=None, quiet=False, verbose=False,
-        by=None, explain=False, strict=False, no_cache=False, lang=None, buddhist_era=False,
+        by=None, explain=False, strict=False, no_cache=False, profile=None, lang=None, buddhist_era=False,
     ):  # fmt: skip
         from cs_metrics.config import find_config, load_config
         from cs_metrics.period import PeriodError, parse_date, parse_period
@@ -187,6 +188,8 @@ class Run:
             cfg = cfg.model_copy(update={"data": str(Path(data).resolve())})
         if no_cache:
             cfg = cfg.model_copy(update={"cache": cfg.cache.model_copy(update={"enabled": False})})
+        if profile is not None:
+            cfg = with_profile(cfg, profile)
         self.cfg = cfg
         lang = (lang or _GLOBAL["lang"] or "").strip().lower() or cfg.language or i18n.from_locale() or "en"
         if lang not in i18n.LANGUAGES:
@@ -241,6 +244,15 @@ class Run:
         else:
             _write_atomically(self.output, text)
         self.note(_("done in {seconds:.2f} s", seconds=time.perf_counter() - self.t0), verbose=True)
+
+
+def with_profile(cfg, name: str):
+    """The config with another definition profile (an unknown name is a usage error naming the profiles)."""
+    from cs_metrics.profiles import PROFILES, configured
+
+    if name not in PROFILES:
+        raise UsageError(f"--profile {name}: unknown profile", f"Use one of {', '.join(PROFILES)}")
+    return configured(cfg, profile=name)
 
 
 def _today(tz: str):
@@ -356,6 +368,7 @@ _COMMON = [
     ("quiet", QuietOpt, False),
     ("verbose", VerboseOpt, False),
     ("no_cache", NoCacheOpt, False),
+    ("profile", ProfileOpt, None),
     ("lang", LangOpt, None),
     ("buddhist_era", BuddhistOpt, False),
 ]
@@ -509,7 +522,59 @@ def _metric_names(only: str | None) -> list[str] | None:
     return names
 
 
-@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era"))
+@_command("compare", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era"))
+def compare(
+    run: Run,
+    metric: Annotated[str, typer.Argument(help="The metric to compare (mrr, churn, arpu, ndr ...).", show_default=False)],
+    profiles: Annotated[Optional[list[str]], typer.Option("--profile", help="A definition profile; give it twice: A, then B (one given: B, against the config's own).", show_default=False)] = None,
+    rows: Annotated[bool, typer.Option("--rows", help="mrr: every customer whose MRR differs, with the switch responsible and both amounts, largest difference first.")] = False,
+    config_b: Annotated[Optional[Path], typer.Option("--config-b", help="B is this config (A: --config); --profile then sets each side's profile.", show_default=False)] = None,
+) -> None:
+    """One metric under two definition profiles side by side (value = B - A); with --rows, per customer why MRR differs."""
+    from cs_metrics.compare import compare as compare_profiles
+    from cs_metrics.metrics import ALIASES
+
+    name = ALIASES.get(metric, metric)
+    if name not in REGISTRY:
+        raise UsageError(f"compare {metric}: unknown metric", f"Metrics are {', '.join(REGISTRY)}")
+    given = list(profiles or [])
+    if config_b is None and not 1 <= len(given) <= 2:
+        raise UsageError("compare needs two profiles", "Give --profile A --profile B (e.g. --profile cs-metrics --profile stripe), or --config-b FILE")
+    if len(given) > 2:
+        raise UsageError("compare takes at most two profiles", "Give --profile A --profile B")
+    base_b = run.cfg
+    if config_b is not None:
+        from cs_metrics.config import load_config
+
+        if not config_b.is_file():
+            raise UsageError(f"--config-b {config_b}: no such file")
+        base_b = load_config(config_b)
+    cfg_a = with_profile(run.cfg, given[0]) if len(given) == 2 else run.cfg
+    cfg_b = with_profile(base_b, given[-1]) if given else base_b
+    run.rows = rows
+    result, datasets = compare_profiles(REGISTRY[name], cfg_a, cfg_b, run.period, rows=rows)
+    for ds in datasets if isinstance(datasets, tuple) else (datasets,):
+        run.account(ds, [result])
+    _render_and_emit(run, result)
+
+
+@_command("reconcile", ("period", "as_of", "fmt", "output", "explain", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era", "profile"))
+def reconcile(
+    run: Run,
+    metric: Annotated[str, typer.Argument(help="What to reconcile: mrr.", show_default=False)],
+    against: Annotated[Path, typer.Option("--against", help="The tool's MRR per customer (a CSV or xlsx export; map its columns under sources.vendor_mrr).", show_default=False)],
+) -> None:
+    """Our closing MRR per customer against a billing or metrics tool's export: every customer that differs, with the profile that matches and the switch responsible."""
+    from cs_metrics.reconcile import reconcile as reconcile_mrr
+
+    if metric != "mrr":
+        raise UsageError(f"reconcile {metric}: only mrr can be reconciled", "Run cs-metrics reconcile mrr --against FILE")
+    result, ds = reconcile_mrr(run.cfg, against, run.period)
+    run.account(ds, [result])
+    _render_and_emit(run, result)
+
+
+@_command("check", ("period", "as_of", "fmt", "output", "strict", "config", "data", "quiet", "verbose", "no_cache", "lang", "buddhist_era", "profile"))
 def check(run: Run) -> None:
     """Evaluate the config's alert rules for the period; exit 1 when any is breached (for cron)."""
     from cs_metrics.check import evaluate

@@ -43,7 +43,11 @@ FILE_FORMATS = ("auto", "csv", "xlsx", "parquet")
 # Statuses left out by default (a row of one of them is filtered, and counted): drafts and voided
 # invoices; subscriptions that never billed (Stripe's incomplete and incomplete_expired) or have not
 # started (Recurly's and Chargebee's future).
-DEFAULT_EXCLUDED = {"invoices": ("void", "draft"), "subscriptions": ("incomplete", "incomplete_expired", "future")}
+DEFAULT_EXCLUDED = {
+    "invoices": ("void", "draft"),
+    "subscriptions": ("incomplete", "incomplete_expired", "future"),
+    "vendor_mrr": ("cancelled", "canceled"),  # a vendor's row of a cancelled subscription carries its last MRR
+}
 _MERGED = ("columns", "fixed", "values", "survey_labels", "elapsed")  # a file's entries add to its source's
 
 
@@ -204,7 +208,33 @@ class CurrencyConfig(_Model):
 
 
 class MrrConfig(_Model):
-    discounts: bool = True  # a row's discount_amount / discount_percent reduces its MRR; false = list price
+    # a row's discount_amount / discount_percent reduces its MRR; false = list price. The older spelling of
+    # definitions.discounts (true = all, false = none): set, it overrides the profile as that key does
+    discounts: bool = True
+
+
+class DefinitionsConfig(_Model):
+    """The definition switches (cs_metrics/profiles.py). A key left out takes the profile's value; a key
+    set here wins over the profile (null is a value: past-due never churns, any return reactivates)."""
+
+    discounts: Literal["all", "forever", "none"] | None = None
+    free_customers: Literal["excluded", "retained", "counted"] | None = None
+    past_due_churn_days: int | None = Field(None, ge=1, le=3650)
+    churn_at: Literal["ended_at", "canceled_at", "period_end"] | None = None
+    same_period_churn: Literal["excluded", "movements", "counted"] | None = None
+    reactivation_days: int | None = Field(None, ge=1, le=36500)
+    churn_denominator: Literal["start", "start_plus_new"] | None = None
+    churn_window: Literal["period", "rolling_30_days"] | None = None
+    fx: Literal["fixed", "service_start", "snapshot"] | None = None
+    fx_movement: bool | None = None
+
+    @model_validator(mode="after")
+    def _set_keys_have_values(self):
+        # null is meaningful only for the day counts; `discounts:` left empty would silently mean "the profile's"
+        for key in self.model_fields_set:
+            if getattr(self, key) is None and key not in ("past_due_churn_days", "reactivation_days"):
+                raise ValueError(f"{key} needs a value (or leave the key out to take the profile's)")
+        return self
 
 
 class ChurnConfig(_Model):
@@ -403,6 +433,10 @@ class Config(_Model):
     data: str | None = None
     timezone: str = "UTC"
     period: str | None = None
+    # The definition profile: cs-metrics (default), chartmogul, baremetrics, profitwell or stripe; `definitions:`
+    # overrides it key by key (cs_metrics/profiles.py, README "Definition profiles").
+    profile: Literal["cs-metrics", "chartmogul", "baremetrics", "profitwell", "stripe"] = "cs-metrics"  # profiles.PROFILES
+    definitions: DefinitionsConfig = Field(default_factory=DefinitionsConfig)
     language: Literal["en", "th", "zh"] | None = None  # what people read; None: the locale's, else English
     calendar: Literal["gregorian", "buddhist"] = "gregorian"  # dates and periods shown to people (machine outputs stay ISO)
     active_customer: Literal["paying", "events", "invoiced"] = "paying"
@@ -424,6 +458,15 @@ class Config(_Model):
     @classmethod
     def _tz(cls, v: str) -> str:
         return _zone(v)
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile(cls, v: str) -> str:
+        from cs_metrics.profiles import PROFILES
+
+        if v not in PROFILES:
+            raise ValueError(f"unknown profile '{v}'; profiles are {', '.join(PROFILES)}")
+        return v
 
     @field_validator("period")
     @classmethod

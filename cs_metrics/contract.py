@@ -37,6 +37,9 @@ class Table:
     open_columns: bool = False
     # Alternative required groups: at least one group must be fully present.
     one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    # Read only when a definition or a command asks for it (fx_rates, vendor_mrr): `validate` lists it
+    # only when its file is there or the config names it.
+    auxiliary: bool = False
 
     @property
     def filename(self) -> str:
@@ -104,6 +107,11 @@ TABLES: dict[str, Table] = {
             ("paused_at", "date"),  # billing paused: no MRR from this day (it ends the row when before ended_at)
             ("discount_amount", "money"),  # amount off per interval, the row's currency (metrics.mrr.discounts)
             ("discount_percent", "number"),  # percent off, 0..100 (metrics.mrr.discounts)
+            # forever | once | repeating (Stripe's coupon duration; Chargebee and Recurly words map to them):
+            # definitions.discounts: forever counts only permanent discounts
+            ("discount_duration", "text"),
+            ("discount_ends_at", "date"),  # the first day without the discount (a repeating coupon's end)
+            ("past_due_since", "date"),  # the day its unpaid invoice fell due (Chargebee's due_since)
             one_of=(("mrr",), ("amount", "interval")),
         ),
         _t(
@@ -191,6 +199,22 @@ TABLES: dict[str, Table] = {
             ("category", "text"),
             ("amount", "money", True),
             open_columns=True,  # a segment column (region, plan ...) splits the costs for --by
+        ),
+        _t(
+            "fx_rates",  # exchange rates by day, for definitions.fx: service_start | snapshot
+            ("date", "date", True),  # the rate holds from this day until the next row of the currency
+            ("currency", "text", True),
+            ("rate", "number", True),  # 1 unit of the currency = rate units of the base currency
+            auxiliary=True,
+        ),
+        _t(
+            "vendor_mrr",  # a billing or metrics tool's MRR per customer (reconcile mrr --against FILE)
+            ("customer_id", "id", True),
+            ("mrr", "money", True),  # the customer's MRR as the tool reports it (its currency, or the base)
+            ("month", "text"),  # YYYY-MM (or a date) the figure is for: only the period's closing month is used
+            ("status", "text"),  # a subscription's status (ChartMogul's STATUS): cancelled rows are filtered
+            ("name", "text"),
+            auxiliary=True,
         ),
     )
 }

@@ -164,6 +164,7 @@ def _bridge(sh: _Sheet, frames, periods: list[Period], cfg: Config) -> list[_Blo
     from cs_metrics.metrics._state import mrr_rows
     from cs_metrics.metrics.finance import quick_ratio
     from cs_metrics.metrics.revenue import mrr, mrr_bridge
+    from cs_metrics.profiles import in_force
 
     subs = mrr_rows(frames, cfg)  # the rows MRR comes from (revenue_source)
     for j, name in enumerate(BRIDGE_HEADER, 1):
@@ -173,7 +174,7 @@ def _bridge(sh: _Sheet, frames, periods: list[Period], cfg: Config) -> list[_Blo
         first = row
         for a, b in p.steps():  # one row = a monthly step of the period
             step = _step_period(a, b)
-            units = mrr_bridge(subs, step)
+            units = mrr_bridge(subs, step, in_force(cfg))
             computed = mrr(frames, step, cfg).details
             qr = quick_ratio(frames, step, cfg).value
             label = _step_label(step)
@@ -502,6 +503,10 @@ def write_audit(path: Path, cfg: Config, period: Period, ds=None):
     from cs_metrics.metrics import REGISTRY
     from cs_metrics.runner import load_inputs
 
+    from cs_metrics.profiles import configured, in_force
+
+    if in_force(cfg).fx_movement:  # the bridge sheet has no fx column: a change from exchange rates is expansion or contraction
+        cfg = configured(cfg, fx_movement=False)
     ds = ds or Dataset(cfg)
     frames = load_inputs(REGISTRY["mrr"], cfg, ds)
     _save(audit_workbook(frames, period, cfg), path)

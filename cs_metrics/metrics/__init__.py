@@ -81,10 +81,19 @@ def lines_route(cfg, exists) -> bool:
 
 def mrr_inputs(cfg, exists, plan: bool = False, if_present: bool = False) -> list[Input]:
     """What MRR is made of, by the config's revenue_source: subscription rows or invoice lines (with `plan`
-    required when the metric needs each row's plan)."""
+    required when the metric needs each row's plan); with the definitions that need them, exchange rates
+    by day (fx) and the invoices that say when a customer fell behind (past_due_churn_days)."""
+    from cs_metrics.profiles import in_force
+
     base = _LINES_MRR if lines_route(cfg, exists) else _SUBS_MRR
     required = base.required + (("plan",) if plan else ())
-    return [Input(base.table, required, base.optional, if_present=if_present)]
+    inputs = [Input(base.table, required, base.optional, if_present=if_present)]
+    defs = in_force(cfg)
+    if defs.fx != "fixed":
+        inputs.append(Input("fx_rates", ("date", "currency", "rate"), if_present=True))
+    if defs.past_due_churn_days is not None and not (base.table == "subscriptions" and exists(base.table, "past_due_since")):
+        inputs.append(Input("invoices", ("customer_id", "issued_at", "amount"), ("due_at", "paid_at"), if_present=True))
+    return inputs
 
 
 _SURVEYS = Input("surveys", ("responded_at", "survey", "score"), ("customer_id",))
@@ -340,7 +349,8 @@ REGISTRY: dict[str, MetricSpec] = {
             "percent",
             "Renewal rate: subscription terms ending in the period whose customer is still paying on the due day (+ grace days).",
             True,
-            lambda cfg, exists: [_SUBS_TERMS, *(mrr_inputs(cfg, exists) if lines_route(cfg, exists) else [])],
+            # due terms are subscription rows; whether renewed follows the MRR route (and the definitions' extra tables)
+            lambda cfg, exists: [_SUBS_TERMS, *(mrr_inputs(cfg, exists) if lines_route(cfg, exists) else mrr_inputs(cfg, exists)[1:])],
         ),
         MetricSpec(
             "quick-ratio",

@@ -28,12 +28,15 @@ def as_day(d: date) -> np.datetime64:
 
 
 def paying_rows(subs: pd.DataFrame) -> pd.DataFrame:
-    """Rows that can make a customer paying: not a trial, MRR above 0, at least one active day."""
+    """Rows that can make a customer paying: not a trial, MRR above 0, at least one active day (and the
+    rows mrr_rows marked `free`, which count a customer as one without MRR)."""
     keep = subs["mrr"] > 0
     if "is_trial" in subs:
         keep &= ~subs["is_trial"]
     if "ended_at" in subs:
         keep &= subs["ended_at"].isna() | (subs["ended_at"] > subs["started_at"])
+    if "free" in subs:
+        keep |= subs["free"]
     return subs.loc[keep]
 
 
@@ -49,12 +52,33 @@ def revenue_source(frames: dict[str, pd.DataFrame], cfg) -> str:
 def mrr_rows(frames: dict[str, pd.DataFrame], cfg) -> pd.DataFrame:
     """The spans MRR is made of, by the config's revenue_source: paying subscription rows (see
     paying_rows), or invoice lines with a service period that pay for at least one day (columns renamed
-    started_at / ended_at; `mrr` negative for a credit; `tolerance` for the sums)."""
+    started_at / ended_at; `mrr` negative for a credit; `tolerance` for the sums) — as the definitions in
+    force shape them (metrics/_definitions.py: discounts, churn timing, past-due, exchange rates; with
+    free_customers retained or counted, trial and 0-MRR rows marked `free` too)."""
+    from cs_metrics.metrics import _definitions as rules
+    from cs_metrics.profiles import in_force
+
+    defs = in_force(cfg)
     if revenue_source(frames, cfg) == "subscriptions":
-        return paying_rows(frames["subscriptions"])
+        subs = rules.priced(frames["subscriptions"], defs)
+        free = rules.free_rows(subs) if defs.free_customers != "excluded" else None
+        if free is not None and free.any():
+            subs = subs.assign(free=free.to_numpy(), mrr=np.where(free, 0, subs["mrr"]).astype("int64"))
+        subs = paying_rows(subs)
+        subs = rules.ends(subs, defs, frames, "subscriptions")
+        return rules.converted(subs, frames, cfg, defs)
     lines = frames["invoice_lines"]
-    keep = (lines["mrr"] != 0) & (lines["period_end"] > lines["period_start"])
-    return lines.loc[keep].rename(columns={"period_start": "started_at", "period_end": "ended_at"})
+    some_day = lines["period_end"] > lines["period_start"]
+    keep = (lines["mrr"] != 0) & some_day
+    free = None
+    if defs.free_customers != "excluded":
+        free = ((lines["mrr"] == 0) & some_day).to_numpy(dtype=bool)
+        keep |= free
+    rows = lines.loc[keep].rename(columns={"period_start": "started_at", "period_end": "ended_at"})
+    if free is not None and free.any():  # a line of 0 is a trial's (a discount sits on the invoice, not the line)
+        rows = rows.assign(free=free[keep.to_numpy()], is_trial=free[keep.to_numpy()])
+    rows = rules.ends(rows, defs, frames, "invoice_lines")
+    return rules.converted(rows, frames, cfg, defs)
 
 
 def as_mrr_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,6 +113,31 @@ def mrr_grid(rows: pd.DataFrame, days: list[date]) -> tuple[pd.Index, np.ndarray
         if tolerance is not None:
             grid[:, j] = settle(grid[:, j], _exact_sum(codes[active], tolerance[active], len(customers)))
     return pd.Index(customers, name="customer_id"), grid
+
+
+def state_grid(rows: pd.DataFrame, days: list[date], free_customers: str = "excluded") -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """(customers, MRR grid, active grid) at each of `days`: a customer is active when it pays (MRR > 0),
+    or, with definitions.free_customers `counted`, when a trial or 0-MRR row of it is active, or, with
+    `retained`, when a 0-MRR row (not a trial) is active and it has paid on or before that day."""
+    customers, grid = mrr_grid(rows, days)
+    active = grid > 0
+    if free_customers == "excluded" or "free" not in rows or not rows["free"].any():
+        return customers, grid, active
+    free = rows["free"].to_numpy(dtype=bool, copy=True)
+    if free_customers == "retained" and "is_trial" in rows:
+        free &= ~rows["is_trial"].to_numpy(dtype=bool)
+    codes = customers.get_indexer(rows["customer_id"])
+    start, end = _spans(rows)
+    paid_first = first_paid_day(rows, customers)
+    for j, d in enumerate(days):
+        # one row = a free row active at the end of day d
+        on = free & (start <= as_day(d)) & (end > as_day(d))
+        hit = np.zeros(len(customers), dtype=bool)
+        hit[codes[on]] = True
+        if free_customers == "retained":
+            hit &= paid_first <= as_day(d)  # NaT (never paid) compares False
+        active[:, j] |= hit
+    return customers, grid, active
 
 
 def settle(mrr: np.ndarray, tolerance: np.ndarray | None = None) -> np.ndarray:
@@ -178,10 +227,18 @@ def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
             "[period_start, period_end) on every day of it (whole months from the start, the days left against "
             "the month the line ends with), credit lines included; a customer's MRR is never below 0."
         )
-    if cfg.metrics.mrr.discounts:
+    from cs_metrics.profiles import in_force
+
+    discounts = in_force(cfg).discounts
+    if discounts == "all":
         counted = T("less its discount (metrics.mrr.discounts: true)")
-    else:
+    elif discounts == "none":
         counted = T("at list price, discounts not counted (metrics.mrr.discounts: false)")
+    else:
+        counted = T(
+            "less its discount only when the discount is permanent (definitions.discounts: forever; a discount "
+            "without a discount_duration counts as permanent)"
+        )
     words = T(
         " MRR from subscriptions: a row's amount x quantity, {counted}, normalised to a month; a trial inside "
         "a row (before trial_ends_at) carries none.",
@@ -196,6 +253,32 @@ def source_words(frames: dict[str, pd.DataFrame], cfg) -> str:
             day=day,
         )
     return words
+
+
+def definition_words(cfg) -> str:
+    """The definitions in force (profile and overrides), for --explain."""
+    from cs_metrics.profiles import in_force
+
+    return in_force(cfg).words()
+
+
+def fx_warning(frames: dict[str, pd.DataFrame], cfg) -> str | None:
+    """The warning for definitions.fx asking for dated rates when there is no fx_rates table and the MRR
+    rows are in other currencies than the base: they are converted at the fixed rates instead."""
+    from cs_metrics.profiles import in_force
+
+    fx = in_force(cfg).fx
+    if fx == "fixed" or "fx_rates" in frames:
+        return None
+    table = frames.get("subscriptions", frames.get("invoice_lines"))
+    base = (cfg.currency.base or "").upper()
+    if table is None or "currency" not in table or not table["currency"].ne(base).any():
+        return None
+    return T(
+        "definitions.fx: {fx} converts at the rate of a day, and there is no fx_rates table: the fixed rates "
+        "of currency.rates are used (put fx_rates.csv with date, currency, rate in the data folder)",
+        fx=fx,
+    )
 
 
 def snapshot_warning(frames: dict[str, pd.DataFrame], cfg, first_day: date) -> str | None:
@@ -222,10 +305,11 @@ def mrr_based(func=None, *, first_day=None):
             result = f(frames, period, cfg, *args, **kwargs)
             if "subscriptions" not in frames and "invoice_lines" not in frames:
                 return result  # not computed from MRR (churn from customers.csv, ARPU from invoices alone)
-            result.definition += source_words(frames, cfg)
+            result.definition += source_words(frames, cfg) + definition_words(cfg)
             warning = snapshot_warning(frames, cfg, first_day(result, cfg) if first_day else result.period.opening)
-            if warning and not any(warning in w for w in result.warnings):  # once, also beside a metric it reuses
-                result.warnings.append(warning)
+            for warning in (warning, fx_warning(frames, cfg)):
+                if warning and not any(warning in w for w in result.warnings):  # once, also beside a metric it reuses
+                    result.warnings.append(warning)
             return result
 
         return wrapper

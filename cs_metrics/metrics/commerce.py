@@ -504,7 +504,11 @@ def conversion(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) -> 
     opt = cfg.metrics.conversion
     kind = opt.kind if opt.kind != "auto" else ("trial" if "subscriptions" in frames else "leads")
     if kind == "trial":
-        return _trial_conversion(frames["subscriptions"], period, opt.grace_days)
+        from cs_metrics.metrics._definitions import priced
+        from cs_metrics.profiles import in_force
+
+        # a paid row is one with MRR as definitions.discounts counts it (100 % off is no paid row unless discounts: none)
+        return _trial_conversion(priced(frames["subscriptions"], in_force(cfg)), period, opt.grace_days)
     return _lead_conversion(frames["leads"], period, opt.window_days)
 
 

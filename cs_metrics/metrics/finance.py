@@ -29,7 +29,9 @@ def quick_ratio(frames: dict[str, pd.DataFrame], period: Period, cfg: Config) ->
     Above 1, P gained more recurring revenue than it lost; 4 is the usual mark of efficient growth.
     Details: gained_mrr, lost_mrr and each movement. No config keys. Undefined when nothing was
     lost (contraction + churn = 0), growth or not."""
-    b = mrr_bridge(mrr_rows(frames, cfg), period)  # MRR units, summed over the steps of P
+    from cs_metrics.profiles import in_force
+
+    b = mrr_bridge(mrr_rows(frames, cfg), period, in_force(cfg))  # MRR units, summed over the steps of P
     gained = b["new"] + b["reactivation"] + b["expansion"]
     lost = b["contraction"] + b["churn"]
     what = T("the quick ratio (no MRR was lost in {start}..{end}: contraction + churn = 0)", start=period.start, end=period.end)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 
@@ -11,14 +13,14 @@ from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import (
     money_array,
     mrr_based,
-    mrr_grid,
     mrr_rows,
     paid_within,
     revenue_source,
+    state_grid,
     with_customer_dates,
 )
 from cs_metrics.metrics._window import trailing, window_label, window_words
-from cs_metrics.period import Period
+from cs_metrics.period import Period, parse_period
 from cs_metrics.result import MetricResult
 
 
@@ -43,7 +45,12 @@ def churn(
     still paying at the closing snapshot / |S| x 100) in the details."""
     measured = trailing(period, window)  # P itself, or the trailing window ending with P
     if "subscriptions" in frames or "invoice_lines" in frames:
+        rolling = window is None and _defs(cfg).churn_window == "rolling_30_days"
+        if rolling:  # definitions.churn_window: the 30 days ending with P (Baremetrics, Stripe)
+            measured = parse_period(f"{(period.end - timedelta(days=29)).isoformat()}..{period.end.isoformat()}")
         result = _churn_subscriptions(frames, measured, cfg, rows)
+        if rolling:
+            result.definition = T("Rolling 30 days (definitions.churn_window), {start}..{end}: ", start=measured.start, end=measured.end) + result.definition
     else:
         result = _churn_customers(frames["customers"], measured, rows)
     if window:
@@ -64,17 +71,29 @@ def _listing(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _defs(cfg):
+    from cs_metrics.profiles import in_force
+
+    return in_force(cfg)
+
+
 def _churn_subscriptions(
     frames: dict[str, pd.DataFrame], period: Period, cfg: Config, rows: bool = False
 ) -> MetricResult:
     opt = cfg.metrics.churn
+    defs = _defs(cfg)
     rows_ = mrr_rows(frames, cfg)  # one row = a paying subscription period, or an invoice line
-    customers, grid = mrr_grid(rows_, [period.opening, period.closing])
-    starting = pd.Index(customers[grid[:, 0] > 0])  # S: paying at the opening snapshot
-    closing = pd.Index(customers[grid[:, 1] > 0])  # paying at the closing snapshot
-    lost = starting.difference(closing)  # members of S not paying at closing
-    new_lost = paid_within(rows_, period.start, period.end).difference(starting).difference(closing)
-    listing = _churn_rows(customers, grid, lost, new_lost, opt) if rows else None
+    # customers x [opening, closing]: MRR, and whether a customer (paying, or free as the definitions count it)
+    customers, grid, active = state_grid(rows_, [period.opening, period.closing], defs.free_customers)
+    starting = pd.Index(customers[active[:, 0]])  # S: customers at the opening snapshot
+    closing = pd.Index(customers[active[:, 1]])  # customers at the closing snapshot
+    lost = starting.difference(closing)  # members of S not customers at closing
+    # customers who became customers inside P (new, back, or free and counted), and those of them gone by its end
+    entered = paid_within(rows_, period.start, period.end).union(_free_within(rows_, period, defs)).difference(starting)
+    new_lost = entered.difference(closing)
+    count_new = opt.include_new or defs.same_period_churn == "counted"
+    plus_new = defs.churn_denominator == "start_plus_new"
+    listing = _churn_rows(customers, grid, lost, new_lost, opt, count_new, active, entered if plus_new else None) if rows else None
     if listing and revenue_source(frames, cfg) == "subscriptions":
         with_customer_dates(listing, frames["subscriptions"], period.closing)
     details: dict = {
@@ -92,21 +111,46 @@ def _churn_subscriptions(
         )
         definition = T("Net customer churn: (paying at opening - paying at closing) / paying at opening x 100; new customers offset losses, so it can be negative.")
     else:
-        numerator = len(lost)
+        numerator, denominator = len(lost), len(starting)
         definition = T(
             "Customer churn: of the customers paying at the end of {opening} (S), the share not paying at the end of {closing}.",
             opening=period.opening, closing=period.closing,
         )
-        if opt.include_new:
+        if count_new:
             details["new_churned_customers"] = len(new_lost)
             numerator += len(new_lost)
-            definition += T(" include_new: customers who started paying inside the period and stopped count in the numerator.")
-        value, interval, warnings = rate(numerator, len(starting), what=T("churn"))
+            if opt.include_new:
+                definition += T(" include_new: customers who started paying inside the period and stopped count in the numerator.")
+            else:
+                definition += T(
+                    " definitions.same_period_churn: counted: customers who started paying inside the period and stopped "
+                    "count in the numerator."
+                )
+        if plus_new:
+            details["new_customers"] = len(entered)
+            denominator += len(entered)
+            definition += T(
+                " definitions.churn_denominator: start_plus_new: the customers who began paying inside the period "
+                "(new or back) are in the denominator too."
+            )
+        if defs.free_customers != "excluded":
+            definition += T(
+                " definitions.free_customers: {value}: a customer without MRR (a trial, 100 % off, a free plan) can "
+                "count as a customer.",
+                value=defs.free_customers,
+            )
+        value, interval, warnings = rate(numerator, denominator, what=T("churn"))
         details.update(interval)
-        formula = T(
-            "{churned} churned / {starting} paying at opening x 100 = {value} %",
-            churned=numerator, starting=len(starting), value=fmt_num(value, 2),
-        )
+        if plus_new:
+            formula = T(
+                "{churned} churned / ({starting} paying at opening + {new} new) x 100 = {value} %",
+                churned=numerator, starting=len(starting), new=len(entered), value=fmt_num(value, 2),
+            )
+        else:
+            formula = T(
+                "{churned} churned / {starting} paying at opening x 100 = {value} %",
+                churned=numerator, starting=len(starting), value=fmt_num(value, 2),
+            )
         return MetricResult(
             "churn", period, value, "percent", details, rows=listing, warnings=warnings,
             definition=definition, formula=formula,
@@ -118,17 +162,38 @@ def _churn_subscriptions(
     )
 
 
-def _churn_rows(customers: pd.Index, grid: np.ndarray, lost: pd.Index, new_lost: pd.Index, opt) -> list[dict]:
-    """One row per customer behind the churn figure (grid: customers x [opening, closing] MRR units)."""
-    in_s, at_close = grid[:, 0] > 0, grid[:, 1] > 0
+def _free_within(rows: pd.DataFrame, period: Period, defs) -> pd.Index:
+    """Customers with a free row (a trial, 0 MRR) on some day of P, when free_customers counts them."""
+    if defs.free_customers != "counted" or "free" not in rows:
+        return pd.Index([])
+    free = rows.loc[rows["free"].to_numpy(dtype=bool)]
+    start = free["started_at"]
+    end = free["ended_at"] if "ended_at" in free else pd.Series(pd.NaT, index=free.index)
+    overlap = (start <= pd.Timestamp(period.end)) & (end.isna() | (end > pd.Timestamp(period.start)))
+    return pd.Index(free.loc[overlap.to_numpy(dtype=bool), "customer_id"].unique())
+
+
+def _churn_rows(
+    customers: pd.Index, grid: np.ndarray, lost: pd.Index, new_lost: pd.Index, opt, count_new: bool | None = None,
+    active: np.ndarray | None = None, entered: pd.Index | None = None,
+) -> list[dict]:  # fmt: skip
+    """One row per customer behind the churn figure (grid: customers x [opening, closing] MRR units;
+    active: whether each was a customer then, by the definitions)."""
+    count_new = opt.include_new if count_new is None else count_new
+    active = grid > 0 if active is None else active
+    in_s, at_close = active[:, 0], active[:, 1]
     conditions = [in_s & customers.isin(lost), in_s]
     labels = ["churned", "retained"]
     if opt.method == "net":  # the closing count also holds customers outside S
         conditions.append(~in_s & at_close)
         labels.append("new")
-    elif opt.include_new:
-        conditions.append(customers.isin(new_lost))
-        labels.append("new_churned")
+    else:
+        if count_new:
+            conditions.append(customers.isin(new_lost))
+            labels.append("new_churned")
+        if entered is not None:  # definitions.churn_denominator: start_plus_new
+            conditions.append(customers.isin(entered))
+            labels.append("new")
     status = np.select(conditions, labels, "")
     keep = status != ""
     frame = pd.DataFrame(

@@ -16,6 +16,7 @@ from cs_metrics.errors import UsageError
 from cs_metrics.i18n import T
 from cs_metrics.load import MONEY_SCALE
 from cs_metrics.metrics._ratio import SMALL_SAMPLE, fmt_money, fmt_num, rate, safe_ratio
+from cs_metrics.metrics._state import _spans as _state_spans
 from cs_metrics.metrics._state import (
     as_mrr_rows,
     first_paid_day,
@@ -25,6 +26,7 @@ from cs_metrics.metrics._state import (
     mrr_rows,
     revenue_source,
     settle,
+    state_grid,
     to_money,
     with_customer_dates,
 )
@@ -49,51 +51,155 @@ class _Steps(NamedTuple):
     grid: np.ndarray  # customers x snapshots, MRR units
     masks: dict[str, np.ndarray]  # movement -> customers x steps, True where that step is that movement
     amounts: dict[str, np.ndarray]  # movement -> customers x steps, the amount if the step is that movement
+    active: np.ndarray | None = None  # customers x snapshots: a customer (paying, or free by the definitions)
+    fx: np.ndarray | None = None  # customers x steps: the MRR change from exchange rates (definitions.fx_movement)
 
 
-def _steps(rows: pd.DataFrame, period: Period) -> _Steps:
-    """`rows` = mrr_rows(frames, cfg) (or a subscriptions table): one row = a span with a monthly MRR."""
+def _steps(rows: pd.DataFrame, period: Period, defs=None) -> _Steps:
+    """`rows` = mrr_rows(frames, cfg) (or a subscriptions table): one row = a span with a monthly MRR.
+    `defs`: the definitions in force (cs_metrics.profiles.in_force); None = cs-metrics' own."""
+    from cs_metrics.profiles import defaults
+
+    defs = defs or defaults()
     rows = as_mrr_rows(rows)
     snapshots = period.snapshots()
-    customers, grid = mrr_grid(rows, snapshots)  # customers x snapshot dates, MRR units
+    # customers x snapshot dates: MRR units, and whether the customer is one (paying, or free and counted)
+    customers, grid, active = state_grid(rows, snapshots, defs.free_customers)
     a, b = grid[:, :-1], grid[:, 1:]  # each column one step
+    on_a, on_b = active[:, :-1], active[:, 1:]
+    fx = _fx_steps(rows, customers, snapshots, grid) if defs.fx_movement else None
+    if fx is not None:
+        fx = np.where(on_a & on_b, fx, 0)
+        b = b - fx  # each closing at the opening's exchange rates: the rest of the change is the customer's
     step_starts = np.array([np.datetime64(d, "D") for d in snapshots[:-1]])
     paid_before = first_paid_day(rows, customers)[:, None] <= step_starts[None, :]
+    if defs.reactivation_days is not None:
+        paid_before &= _returned_within(rows, customers, snapshots, defs.reactivation_days)
     masks = {
-        "new": (a == 0) & (b > 0) & ~paid_before,
-        "reactivation": (a == 0) & (b > 0) & paid_before,
-        "expansion": (a > 0) & (b > a),
-        "contraction": (b > 0) & (b < a),
-        "churn": (a > 0) & (b == 0),
+        "new": ~on_a & on_b & ~paid_before,
+        "reactivation": ~on_a & on_b & paid_before,
+        "expansion": on_a & on_b & (b > a),
+        "contraction": on_a & on_b & (b < a),
+        "churn": on_a & ~on_b,
     }
     amounts = {"new": b, "reactivation": b, "expansion": b - a, "contraction": a - b, "churn": a}
-    return _Steps(customers, grid, masks, amounts)
+    if defs.same_period_churn != "excluded":
+        inside, worth = _inside(rows, customers, snapshots, active)  # paying only inside a step: new and churn
+        if inside.any():
+            masks["new"] = masks["new"] | (inside & ~paid_before)
+            masks["reactivation"] = masks["reactivation"] | (inside & paid_before)
+            masks["churn"] = masks["churn"] | inside
+            amounts = {k: v.copy() for k, v in amounts.items()}
+            for name in ("new", "reactivation", "churn"):
+                amounts[name][inside] = worth[inside]
+    return _Steps(customers, grid, masks, amounts, active, fx)
+
+
+def _fx_steps(rows: pd.DataFrame, customers: pd.Index, snapshots: list, grid: np.ndarray) -> np.ndarray | None:
+    """Per customer and step, the part of its MRR change that exchange rates made: for each of its
+    currencies, the closing MRR less the closing own-currency MRR at the opening's rate (closing native x
+    opening MRR / opening native); None when the rows are in one currency."""
+    if "native_mrr" not in rows or "currency" not in rows:
+        return None
+    pairs, labels = pd.factorize(pd.MultiIndex.from_arrays([rows["customer_id"], rows["currency"].fillna("")]))
+    start, end = _state_spans(rows)
+    base = rows["mrr"].to_numpy(dtype="int64")
+    native = rows["native_mrr"].to_numpy(dtype="int64")
+    B = np.zeros((len(labels), len(snapshots)), dtype="int64")
+    N = np.zeros((len(labels), len(snapshots)), dtype="int64")
+    for j, d in enumerate(snapshots):
+        # one row = a row active at the end of day d, summed per (customer, currency)
+        on = (start <= np.datetime64(d, "D")) & (end > np.datetime64(d, "D"))
+        np.add.at(B[:, j], pairs[on], base[on])
+        np.add.at(N[:, j], pairs[on], native[on])
+    Ba, Bb, Na, Nb = B[:, :-1], B[:, 1:], N[:, :-1], N[:, 1:]
+    both = (Na != 0) & (Nb != 0)
+    at_opening_rate = np.rint(Nb.astype("float64") * Ba / np.where(Na == 0, 1, Na)).astype("int64")
+    per_pair = np.where(both, Bb - at_opening_rate, 0)
+    owner = customers.get_indexer(labels.get_level_values(0))
+    fx = np.zeros((len(customers), len(snapshots) - 1), dtype="int64")
+    np.add.at(fx, owner, per_pair)
+    a, b = grid[:, :-1], grid[:, 1:]
+    return np.where((a > 0) & (b > 0) & (b - fx > 0), fx, 0)
+
+
+def _returned_within(rows: pd.DataFrame, customers: pd.Index, snapshots: list, days: int) -> np.ndarray:
+    """customers x steps: whether a customer paying at the step's end came back within `days` of its last
+    paid day before it (the first day of its returning rows - the end of its last earlier row)."""
+    paying = rows.loc[rows["mrr"] > 0]
+    start, end = _state_spans(paying)
+    who = customers.get_indexer(paying["customer_id"])
+    out = np.zeros((len(customers), len(snapshots) - 1), dtype=bool)
+    for j in range(len(snapshots) - 1):
+        a, b = np.datetime64(snapshots[j], "D"), np.datetime64(snapshots[j + 1], "D")
+        back = (start > a) & (start <= b) & (end > b)  # one row = a row of a return inside this step
+        returned = pd.Series(start[back]).groupby(who[back]).min()
+        before = end <= a  # one row = a row that had ended by the step's start
+        left = pd.Series(end[before]).groupby(who[before]).max()
+        gap = (returned - left.reindex(returned.index)).dt.days
+        soon = gap.index[(gap <= days).to_numpy(dtype=bool, na_value=False)]
+        out[soon.to_numpy(dtype="int64"), j] = True
+    return out
+
+
+def _inside(rows: pd.DataFrame, customers: pd.Index, snapshots: list, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(customers x steps mask, MRR): customers who were customers at neither end of a step but paid on
+    some day inside it, with their MRR on the first day they paid in it."""
+    paying = rows.loc[rows["mrr"] > 0]
+    start, end = _state_spans(paying)
+    who = customers.get_indexer(paying["customer_id"])
+    mrr = paying["mrr"].to_numpy(dtype="int64")
+    mask = np.zeros((len(customers), len(snapshots) - 1), dtype=bool)
+    worth = np.zeros(mask.shape, dtype="int64")
+    for j in range(len(snapshots) - 1):
+        a, b = np.datetime64(snapshots[j], "D"), np.datetime64(snapshots[j + 1], "D")
+        within = (end > a + 1) & (start <= b)  # one row = a paying row with a day in (a, b]
+        first = pd.Series(np.maximum(start[within], a + 1)).groupby(who[within]).min()  # each customer's first paid day in the step
+        first = first[~active[first.index.to_numpy(), j] & ~active[first.index.to_numpy(), j + 1]]
+        if first.empty:
+            continue
+        day = first.reindex(who).to_numpy(dtype="datetime64[D]")  # aligned to the rows; NaT for other customers
+        on = ~np.isnat(day) & (start <= day) & (end > day)  # one row = a row active on its customer's first paid day
+        sums = np.zeros(len(customers), dtype="int64")
+        np.add.at(sums, who[on], mrr[on])
+        ids = first.index.to_numpy(dtype="int64")
+        hit = sums[ids] > 0
+        mask[ids[hit], j] = True
+        worth[ids[hit], j] = sums[ids[hit]]
+    return mask, worth
 
 
 def _bridge_totals(st: _Steps) -> dict[str, int]:
     grid = st.grid
+    active = st.active if st.active is not None else grid > 0
     out = {
         "opening": int(grid[:, 0].sum()),
         "closing": int(grid[:, -1].sum()),
-        "opening_customers": int((grid[:, 0] > 0).sum()),
-        "closing_customers": int((grid[:, -1] > 0).sum()),
+        "opening_customers": int(active[:, 0].sum()),
+        "closing_customers": int(active[:, -1].sum()),
     }
     for name, mask in st.masks.items():
         out[f"{name}"] = int(st.amounts[name][mask].sum())
         out[f"{name}_count"] = int(mask.sum())
         out[f"{name}_customers"] = int(mask.any(axis=1).sum())
+    if st.fx is not None:
+        out["fx"] = int(st.fx.sum())
+        out["fx_count"] = int((st.fx != 0).sum())
+        out["fx_customers"] = int((st.fx != 0).any(axis=1).sum())
     return out
 
 
-def mrr_bridge(rows: pd.DataFrame, period: Period) -> dict[str, int]:
+def mrr_bridge(rows: pd.DataFrame, period: Period, defs=None) -> dict[str, int]:
     """Opening and closing MRR and the five movements summed over the steps of P, in MRR units.
 
     For each customer and step from a (MRR at the step's start) to b (at its end):
     a=0<b new, or reactivation when the customer paid on some day on or before the step's start;
     a>0=b churn (a); both > 0: b>a expansion (b-a), b<a contraction (a-b).
     Identity, exact: opening + new + reactivation + expansion - contraction - churn = closing.
-    `rows` = mrr_rows(frames, cfg) (or a subscriptions table)."""
-    return _bridge_totals(_steps(rows, period))
+    `rows` = mrr_rows(frames, cfg) (or a subscriptions table). `defs` (the definitions in force) may
+    count free customers, customers paying only inside a step, a return after N days as new, and an
+    `fx` line (closing = the sum above + fx): see _steps."""
+    return _bridge_totals(_steps(rows, period, defs))
 
 
 def _mrr_rows(st: _Steps) -> list[dict]:
@@ -101,22 +207,30 @@ def _mrr_rows(st: _Steps) -> list[dict]:
     closing MRR, the movements of its steps in time order joined with '+', and each movement's amount
     summed over the steps (so each amount column sums to the movement's total)."""
     label = np.full(st.masks["new"].shape, "", dtype=object)  # customers x steps
-    for name, mask in st.masks.items():  # the five masks are disjoint
-        label[mask] = name
+    for name in MOVEMENTS:  # disjoint, except new (or reactivation) + churn inside one step
+        mask = st.masks[name]
+        label[mask] = label[mask] + np.where(label[mask] != "", "+", "").astype(object) + name
+    if st.fx is not None:
+        moved = st.fx != 0
+        label[moved] = label[moved] + np.where(label[moved] != "", "+", "").astype(object) + "fx"
     joined = label[:, 0]
     for j in range(1, label.shape[1]):  # one pass per step (a handful), not per row
         step = label[:, j]
         joined = joined + np.where((joined != "") & (step != ""), "+", "").astype(object) + step
     grid = st.grid
-    keep = (grid[:, 0] > 0) | (grid[:, -1] > 0) | (joined != "")
+    active = st.active if st.active is not None else grid > 0
+    keep = active[:, 0] | active[:, -1] | (joined != "")
     per_customer = {name: np.where(st.masks[name], st.amounts[name], 0).sum(axis=1) for name in MOVEMENTS}
+    columns = {f"{name}_mrr": money_array(per_customer[name][keep]) for name in MOVEMENTS}
+    if st.fx is not None:
+        columns["fx_mrr"] = money_array(st.fx.sum(axis=1)[keep])
     frame = pd.DataFrame(
         {
             "customer_id": st.customers.to_numpy()[keep],
             "opening_mrr": money_array(grid[keep, 0]),
             "closing_mrr": money_array(grid[keep, -1]),
             "movements": np.where(joined[keep] == "", "flat", joined[keep]),
-            **{f"{name}_mrr": money_array(per_customer[name][keep]) for name in MOVEMENTS},
+            **columns,
         }
     )
     return frame.to_dict("records")
@@ -142,7 +256,10 @@ def mrr(
     named by its date. Never undefined: no paying customer gives 0 MRR."""
     if rows and matrix:
         raise UsageError("--rows and --matrix cannot be combined", "Pick one: --rows for movements, --matrix for MRR per month")
-    st = _steps(mrr_rows(frames, cfg), period)
+    from cs_metrics.profiles import in_force
+
+    defs = in_force(cfg)
+    st = _steps(mrr_rows(frames, cfg), period, defs)
     bridge = _bridge_totals(st)
     opening, closing = to_money(bridge["opening"]), to_money(bridge["closing"])
     details: dict = {
@@ -157,18 +274,31 @@ def mrr(
         details[f"{name}_mrr"] = to_money(bridge[name])
         details[f"{name}_count"] = bridge[f"{name}_count"]
         details[f"{name}_customers"] = bridge[f"{name}_customers"]
+    if "fx" in bridge:  # definitions.fx_movement: the change from exchange rates is its own line
+        details.update(fx_mrr=to_money(bridge["fx"]), fx_count=bridge["fx_count"], fx_customers=bridge["fx_customers"])
     if cfg.currency.base:
         details["currency"] = cfg.currency.base
     steps = len(period.snapshots()) - 1
     d = details
-    formula = T(
-        "opening {opening} + new {new} + reactivation {reactivation} + expansion {expansion} - contraction "
-        "{contraction} - churn {churn} = closing {closing} ({customers} paying customers on {day}); ARR = 12 x {closing} "
-        "= {arr}",
+    money = dict(
         opening=fmt_money(opening), new=fmt_money(d["new_mrr"]), reactivation=fmt_money(d["reactivation_mrr"]),
         expansion=fmt_money(d["expansion_mrr"]), contraction=fmt_money(d["contraction_mrr"]), churn=fmt_money(d["churn_mrr"]),
         closing=fmt_money(closing), customers=d["closing_customers"], day=period.closing, arr=fmt_money(d["arr"]),
     )  # fmt: skip
+    if "fx_mrr" in d:  # definitions.fx_movement: the change from exchange rates is its own line
+        formula = T(
+            "opening {opening} + new {new} + reactivation {reactivation} + expansion {expansion} - contraction "
+            "{contraction} - churn {churn} + fx {fx} = closing {closing} ({customers} paying customers on {day}); "
+            "ARR = 12 x {closing} = {arr}",
+            fx=fmt_money(d["fx_mrr"]), **money,
+        )
+    else:
+        formula = T(
+            "opening {opening} + new {new} + reactivation {reactivation} + expansion {expansion} - contraction "
+            "{contraction} - churn {churn} = closing {closing} ({customers} paying customers on {day}); ARR = 12 x {closing} "
+            "= {arr}",
+            **money,
+        )
     definition = T(
         "MRR on a day = sum of the monthly recurring revenue of {rows} active that day "
         "(started_at <= day < ended_at). Closing MRR is taken at the end of {closing}, opening at the "
@@ -176,11 +306,35 @@ def mrr(
         "customer by customer: 0 -> >0 new (reactivation if the customer paid before), >0 -> 0 churn, "
         "up expansion, down contraction.",
         rows=_ROWS_WORDS[revenue_source(frames, cfg)], closing=period.closing, opening=period.opening, steps=steps,
-    )
+    ) + _movement_words(defs)
     listing = _mrr_rows(st) if rows else _matrix_rows(st, period) if matrix else None
     if rows and revenue_source(frames, cfg) == "subscriptions":
         with_customer_dates(listing, frames["subscriptions"], period.closing)
     return MetricResult("mrr", period, closing, "money", details, rows=listing, definition=definition, formula=formula)
+
+
+def _movement_words(defs) -> str:
+    """What the definitions in force change in the movements, for --explain."""
+    words = ""
+    if defs.free_customers != "excluded":
+        words += T(
+            " definitions.free_customers: {value}: a customer without MRR (a trial, 100 % off, a free plan) can "
+            "count as a customer.",
+            value=defs.free_customers,
+        )
+    if defs.same_period_churn != "excluded":
+        words += T(
+            " A customer paying only inside a step counts as new (or reactivation) and as churn, at its MRR on its "
+            "first paid day."
+        )
+    if defs.reactivation_days is not None:
+        words += T(" A return within {n} days of leaving is reactivation, a later one is new.", n=defs.reactivation_days)
+    if defs.fx_movement:
+        words += T(
+            " The change of a customer's MRR from exchange rates (its closing own-currency MRR at the opening's rate, "
+            "against its closing MRR) is the fx line, not expansion or contraction."
+        )
+    return words
 
 
 # --------------------------------------------------------------------------- ARPU

@@ -1,9 +1,14 @@
 """Billing rules of the loader: what the columns of subscriptions, invoices and invoice lines mean.
 
-Subscriptions. A row's MRR is its amount x quantity (seats; empty = 1), less its discount when
-`metrics.mrr.discounts` says discounts count (percent off first, then the amount off per interval,
-never below 0), normalised to a month by its interval; an `mrr` column is the row's total (quantity
-does not multiply it; discounts do apply). `paused_at` ends the row's paid span. A row whose
+Subscriptions. A row's MRR (`mrr`) is its amount x quantity (seats; empty = 1), less its discount
+(percent off first, then the amount off per interval, never below 0), normalised to a month by its
+interval; `list_mrr` is the same without the discount (when the file has discount columns), and
+`discount_duration` says whether the discount is forever, once or repeating: which of them count is a
+definition (definitions.discounts, applied by metrics/_definitions.py), not the loader's business. An
+`mrr` column is the row's total (quantity does not multiply it; discounts do apply). Converted to a
+base currency at fixed rates, a row keeps its own `currency` and `native_mrr` (`native_list_mrr`) for
+dated rates (definitions.fx). A discount that ends (`discount_ends_at`) inside a row splits it into a
+discounted part and a part at list price. `paused_at` ends the row's paid span. A row whose
 `trial_ends_at` lies after its start is split, once the row fates are settled, into a trial part
 [started_at, trial_ends_at) and a paid part [trial_ends_at, ended_at) — so every metric sees trials
 and paid spans alike, whether the export has one row per trial or a trial inside the row. A file
@@ -64,43 +69,88 @@ def subscription_rules(frame: pd.DataFrame, rows, src: FileConfig, cfg: Config, 
         rows.reject(((pct < 0) | (pct > 100)).to_numpy(dtype=bool, na_value=False), "discount_percent off 0..100")
     if "discount_amount" in frame:
         rows.reject((frame["discount_amount"] < 0).to_numpy(dtype=bool, na_value=False), "negative discount_amount")
+    if "discount_duration" in frame:
+        frame["discount_duration"] = _duration(frame["discount_duration"], rows)
     rates, currencies = _currency_rates(frame, cfg, src, path, rows)
     base = cfg.currency.base
+    codes = _codes(frame, src) if rates is not None else None
+    discounted = "discount_percent" in frame or "discount_amount" in frame
+    gross, factor, count = _monthly(frame, rates, rows, base)  # the price before any discount, in base units
+    off = _discounted(frame, gross, rates, rows, base) if discounted else gross
+    if codes is not None:  # converted at fixed rates: keep the row's own currency for dated rates (definitions.fx)
+        native, _, _ = _monthly(frame, None, rows, base)
+        native_off = _discounted(frame, native, None, rows, base) if discounted else native
+        frame["currency"] = codes
+        frame["native_mrr"] = _normalised(native_off, factor, count)
+        if discounted:
+            frame["native_list_mrr"] = _normalised(native, factor, count)
+    frame["mrr"] = _normalised(off, factor, count)  # every discount counted (definitions.discounts picks)
+    if discounted:
+        frame["list_mrr"] = _normalised(gross, factor, count)
+    _drop(frame, "amount", "interval", "interval_count")
+    if codes is None:
+        _drop(frame, "currency")
+    frame["snapshot_on"] = pd.Series(_snapshot_day(frame, src, cfg, path), index=frame.index, dtype="datetime64[us]")
+    return currencies
+
+
+def _monthly(frame: pd.DataFrame, rates, rows, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(gross, factor, count): the row's price per interval before discounts (amount x seats, or the mrr
+    column) in money units of the base currency (rates) or of its own (rates None); MRR = gross x factor /
+    count. Rows that cannot be priced are rejected (the same rows whichever currency is asked for)."""
     if "mrr" in frame:
         units = _convert(frame["mrr"], rates, rows, "mrr", base)
         rows.reject(units < 0, "negative mrr")
         gross = np.where(units > 0, units, 0).astype("int64")
-        factor, count = np.full(len(frame), 144, dtype="int64"), np.ones(len(frame), dtype="int64")
-    else:
-        interval = _map_distinct(frame["interval"].str.strip().str.lower(), INTERVAL_ALIASES)
-        rows.reject(
-            ~interval.isin(INTERVALS).to_numpy(), "unknown interval (expected day, week, month, quarter or year)"
-        )
-        count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
-        count = count.fillna(1).to_numpy(dtype="int64")
-        rows.reject(count <= 0, "interval_count below 1")
-        units = _convert(frame["amount"], rates, rows, "amount", base)
-        rows.reject(units < 0, "negative mrr")
-        seats = (
-            frame["quantity"].fillna(1).to_numpy(dtype="int64")
-            if "quantity" in frame
-            else np.ones(len(frame), dtype="int64")
-        )
-        seats = np.maximum(seats, 0)
-        total = np.where(units > 0, units, 0).astype("float64") * seats
-        too_big = total > MAX_MONEY * MONEY_SCALE
-        rows.reject(too_big, f"bad amount (amount x quantity above {MAX_MONEY:,})")
-        gross = np.where(too_big | (units <= 0), 0, units * np.where(too_big, 0, seats)).astype("int64")
-        factor = interval.map(MRR_FACTOR).fillna(0).to_numpy(dtype="int64")
-        count = np.maximum(count, 1)
-        _drop(frame, "amount", "interval", "interval_count")
-    if cfg.metrics.mrr.discounts:
-        gross = _discounted(frame, gross, rates, rows, base)
+        return gross, np.full(len(frame), 144, dtype="int64"), np.ones(len(frame), dtype="int64")
+    interval = _map_distinct(frame["interval"].str.strip().str.lower(), INTERVAL_ALIASES)
+    rows.reject(~interval.isin(INTERVALS).to_numpy(), "unknown interval (expected day, week, month, quarter or year)")
+    count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
+    count = count.fillna(1).to_numpy(dtype="int64")
+    rows.reject(count <= 0, "interval_count below 1")
+    units = _convert(frame["amount"], rates, rows, "amount", base)
+    rows.reject(units < 0, "negative mrr")
+    seats = frame["quantity"].fillna(1).to_numpy(dtype="int64") if "quantity" in frame else np.ones(len(frame), dtype="int64")
+    seats = np.maximum(seats, 0)
+    total = np.where(units > 0, units, 0).astype("float64") * seats
+    too_big = total > MAX_MONEY * MONEY_SCALE
+    rows.reject(too_big, f"bad amount (amount x quantity above {MAX_MONEY:,})")
+    gross = np.where(too_big | (units <= 0), 0, units * np.where(too_big, 0, seats)).astype("int64")
+    factor = interval.map(MRR_FACTOR).fillna(0).to_numpy(dtype="int64")
+    return gross, factor, np.maximum(count, 1)
+
+
+def _normalised(gross: np.ndarray, factor: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """A price per interval -> MRR units, to the nearest unit (half up)."""
     product = gross * factor  # at most 10^15 x 4,380: fits in int64
-    frame["mrr"] = (product // count + ((product % count) * 2 >= count)).astype("int64")  # nearest, half up
-    _drop(frame, "currency")
-    frame["snapshot_on"] = pd.Series(_snapshot_day(frame, src, cfg, path), index=frame.index, dtype="datetime64[us]")
-    return currencies
+    return (product // count + ((product % count) * 2 >= count)).astype("int64")
+
+
+# A coupon's duration as the tools write it -> forever | once | repeating (Stripe's words)
+DURATIONS = {
+    "forever": "forever", "permanent": "forever", "lifetime": "forever",
+    "once": "once", "one_time": "once", "single_use": "once", "one-time": "once",
+    "repeating": "repeating", "limited_period": "repeating", "temporal": "repeating", "limited": "repeating",
+}  # fmt: skip
+
+
+def _duration(values: pd.Series, rows) -> pd.Series:
+    """discount_duration in Stripe's words; a value that is none of them is a rejected row."""
+    words = values.str.strip().str.lower()
+    known = _map_distinct(words, DURATIONS)
+    bad = (words.notna() & (words != "") & ~known.isin(("forever", "once", "repeating"))).to_numpy(dtype=bool)
+    rows.reject(bad, "unknown discount_duration (expected forever, once or repeating)")
+    return known.where(known.isin(("forever", "once", "repeating")))
+
+
+def _codes(frame: pd.DataFrame, src: FileConfig) -> pd.Series:
+    """Each row's currency code (upper case; a blank cell is the file's currency), as _currency_rates reads it."""
+    if "currency" in frame:
+        codes = frame["currency"].str.strip().str.upper().fillna("")
+        if src.currency:
+            codes = codes.where(codes != "", src.currency.upper())
+        return codes
+    return pd.Series(src.currency.upper(), index=frame.index)
 
 
 def _discounted(frame: pd.DataFrame, gross: np.ndarray, rates, rows, base) -> np.ndarray:
@@ -196,23 +246,36 @@ def invoice_line_rules(frame: pd.DataFrame, rows, src: FileConfig, cfg: Config, 
     e = end.to_numpy(dtype="datetime64[D]")
     ok = ~np.isnat(s) & ~np.isnat(e) & (e > s)  # an empty period (a one-off charge) pays for no day
     whole, rest, month = months(np.where(ok, s, np.datetime64(0, "D")), np.where(ok, e, np.datetime64(31, "D")))
-    # amount / (whole + rest / month) = amount x month / (whole x month + rest), in MRR units, nearest (half away from 0)
-    num = np.abs(units) * (MRR_SCALE // MONEY_SCALE) * month  # at most 10^15 x 144 x 31: fits in int64
     den = np.where(ok, whole * month + rest, 1)
-    magnitude = num // den + ((num % den) * 2 >= den)
-    mrr = np.where(ok, np.sign(units) * magnitude, 0).astype("int64")
+    mrr = _line_mrr(units, ok, month, den)
     rows.reject(np.abs(mrr) > MAX_MONEY * MRR_SCALE, f"bad amount (above {MAX_MONEY:,} a month)")
     rate = np.ones(len(frame)) if rates is None else np.nan_to_num(rates, nan=1.0)
+    if rates is not None:  # keep the line's own currency for dated rates (definitions.fx)
+        native = _convert(amount, None, rows, "amount", None)
+        frame["native_mrr"] = _line_mrr(native, ok, month, den)
+        frame["native_tolerance"] = _tolerance(np.ones(len(frame)), ok, month, den)
+        frame["currency"] = _codes(frame, src)
     frame["amount"] = pd.array(units, dtype="Int64")
     frame.loc[amount.isna().to_numpy(), "amount"] = pd.NA
     frame["mrr"] = mrr
-    frame["tolerance"] = np.where(ok, np.ceil(HALF_CENT * rate * (MRR_SCALE // MONEY_SCALE) * month / den), 0).astype(
-        "int64"
-    )
+    frame["tolerance"] = _tolerance(rate, ok, month, den)
     if "proration" in frame:
         frame["proration"] = frame["proration"].fillna(False).astype(bool)
-    _drop(frame, "currency")
+    if rates is None:
+        _drop(frame, "currency")
     return currencies
+
+
+def _line_mrr(units: np.ndarray, ok: np.ndarray, month: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """amount / (whole + rest / month) = amount x month / (whole x month + rest), in MRR units, nearest (half away from 0)."""
+    num = np.abs(units) * (MRR_SCALE // MONEY_SCALE) * month  # at most 10^15 x 144 x 31: fits in int64
+    magnitude = num // den + ((num % den) * 2 >= den)
+    return np.where(ok, np.sign(units) * magnitude, 0).astype("int64")
+
+
+def _tolerance(rate: np.ndarray, ok: np.ndarray, month: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """How far cent-rounded billing can move a line's MRR: half a cent (of the line's currency, at `rate`) / its months."""
+    return np.where(ok, np.ceil(HALF_CENT * rate * (MRR_SCALE // MONEY_SCALE) * month / den), 0).astype("int64")
 
 
 def months(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -258,6 +321,32 @@ def _add_months(y: np.ndarray, m: np.ndarray, d: np.ndarray, k: np.ndarray) -> n
 # --------------------------------------------------------------------------- after the row fates
 
 
+def split_discounts(subs: pd.DataFrame) -> pd.DataFrame:
+    """A row whose discount ends (discount_ends_at) after it starts and before it ends -> a discounted
+    part [started_at, discount end) and a part at list price [discount end, ended_at); a row whose
+    discount ended by its start is at list price whole."""
+    if "discount_ends_at" not in subs or "list_mrr" not in subs:
+        return subs
+    until = subs["discount_ends_at"]
+    ended = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index, dtype=until.dtype)
+    over = (until <= subs["started_at"]).to_numpy(dtype=bool, na_value=False)
+    inside = ((until > subs["started_at"]) & (ended.isna() | (until < ended))).to_numpy(dtype=bool, na_value=False)
+    if not (over.any() or inside.any()):
+        return subs
+    out = subs.copy()
+    listed = out.loc[inside].copy()  # the part after the discount, at list price
+    listed["started_at"] = until[inside]
+    for part, mask in ((out, over), (listed, np.ones(len(listed), dtype=bool))):
+        part.loc[mask, "mrr"] = part.loc[mask, "list_mrr"]
+        if "native_list_mrr" in part:
+            part.loc[mask, "native_mrr"] = part.loc[mask, "native_list_mrr"]
+    if "ended_at" not in out:
+        out["ended_at"] = pd.Series(pd.NaT, index=out.index, dtype=until.dtype)
+    out.loc[inside, "ended_at"] = until[inside]
+    return pd.concat([out, listed], ignore_index=True)
+
+
 def finish(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Shape the usable rows of a table for the metrics (subscriptions: trials inside rows split)."""
-    return split_trials(frame) if name == "subscriptions" else frame
+    """Shape the usable rows of a table for the metrics (subscriptions: trials inside rows split, then
+    discounts that end inside a row)."""
+    return split_discounts(split_trials(frame)) if name == "subscriptions" else frame

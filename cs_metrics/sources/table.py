@@ -40,10 +40,12 @@ INTERVAL_ALIASES = {
 }  # fmt: skip
 # Text columns that a table rule looks at: they can filter or reject a row, so they are always read.
 RULE_COLUMNS = {
-    "subscriptions": ("interval", "currency", "status"),
+    "subscriptions": ("interval", "currency", "status", "discount_duration"),
     "invoices": ("currency", "status"),
     "invoice_lines": ("currency",),
     "surveys": ("survey",),
+    "fx_rates": ("currency",),
+    "vendor_mrr": ("status", "month"),
 }
 
 _EXPECTED = {
