@@ -197,3 +197,24 @@ def test_a_file_with_a_tables_name_but_not_its_columns_is_not_read_as_it(tmp_pat
     assert "is not read as the subscriptions table" in skipped["mrr"]
     mrr = cli("mrr", "--data", tmp_path, "-p", "2024-05")
     assert mrr.exit_code == 3 and "Map it under sources.subscriptions to read it" in mrr.stderr
+
+
+def test_arrow_allocates_through_jemalloc_unless_the_environment_chooses():
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+        expected = "jemalloc"
+    except NotImplementedError:  # a pyarrow without jemalloc keeps its default
+        expected = pa.default_memory_pool().backend_name
+    code = "import cs_metrics.sources, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert chosen.stdout.strip() == expected
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert kept.stdout.strip() == "system"
