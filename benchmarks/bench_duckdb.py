@@ -143,8 +143,11 @@ def sql_params(cfg: dict, data: Path, period) -> dict[str, str]:
 
 
 def render(metric: str, params: dict[str, str], workdir: Path) -> str:
-    """The metric's SQL with the data folder, period and config values filled in, as a file."""
-    text = Template((SQL / f"{metric}.sql").read_text(encoding="utf-8")).substitute(params)
+    """The metric's SQL with the data folder, period and config values filled in, as a file; the revenue
+    queries' shared CTEs (sql/_paying.sql) stand in for ${paying}."""
+    shared = (SQL / "_paying.sql").read_text(encoding="utf-8").splitlines()
+    paying = Template("\n".join(line for line in shared if not line.startswith("--"))).substitute(params)
+    text = Template((SQL / f"{metric}.sql").read_text(encoding="utf-8")).substitute(params, paying=paying)
     path = workdir / f"{metric}.{params['start']}.{params['end']}.sql"
     path.write_text(text, encoding="utf-8")
     return str(path)

@@ -1,16 +1,7 @@
 -- clv (purchases): average purchase value (positive invoices issued in P / their count) x purchase
 -- frequency (positive invoices / distinct purchasers / months of P) x lifespan (1 / monthly churn, the
 -- churn rate of P / its months). Months: calendar months when P is month-aligned, else days / 30.4375.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
 ), state AS (
     SELECT customer_id,
            coalesce(sum(units) FILTER (WHERE started_at <= DATE '${start}' - 1 AND (ended_at IS NULL OR ended_at > DATE '${start}' - 1)), 0) AS o,

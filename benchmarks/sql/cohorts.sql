@@ -1,16 +1,7 @@
 -- cohorts (logo, 12 months): cohort = month of the customer's first paid day; cell (cohort, k) = share
 -- of the cohort paying at the end of the k-th month after it, for month ends on or before P's end.
 -- Value: month-1 retention over the cohorts that reached it, weighted by cohort size.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
 ), bounds AS (
     SELECT date_trunc('month', DATE '${end}')::DATE AS last_cohort,
            (date_trunc('month', DATE '${end}') - INTERVAL 11 MONTH)::DATE AS first_cohort,

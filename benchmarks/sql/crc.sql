@@ -1,15 +1,6 @@
 -- crc: retention costs of every calendar month overlapping P (costs.csv, all categories) / customers
 -- paying on some day of P; undefined when a month has no cost.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
 ), months AS (
     SELECT strftime(m, '%Y-%m') AS month FROM generate_series(date_trunc('month', DATE '${start}'), DATE '${end}', INTERVAL 1 MONTH) g(m)
 ), costs AS (

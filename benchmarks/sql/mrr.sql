@@ -3,16 +3,7 @@
 -- month end inside P -> closing), customer by customer: 0 -> >0 new (reactivation when the
 -- customer paid on some day on or before the step's start), >0 -> 0 churn, up expansion, down
 -- contraction. Money in integer 1/10,000 units after conversion to the base currency.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
 ), snaps AS (
     SELECT d, row_number() OVER (ORDER BY d) - 1 AS k FROM (
         SELECT DATE '${start}' - 1 AS d

@@ -1,15 +1,6 @@
 -- renewal-rate: due = non-trial subscription rows whose term_ends_at falls in P; renewed = the customer
 -- is paying (non-trial MRR > 0) at the end of the due day; renewed / due x 100.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
 ), due AS (
     SELECT row_number() OVER () AS id, customer_id, term_ends_at AS day
     FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'is_trial': 'VARCHAR', 'term_ends_at': 'DATE'})
