@@ -171,20 +171,7 @@ def read_records(
             return "skip"
 
         try:
-            tbl = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(
-                    encoding=arrow_encoding(encoding), use_threads=True, column_names=names, skip_rows=1, block_size=block
-                ),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=[names[i] for i in positions],
-                    column_types={names[i]: types.get(i, pa.string()) for i in positions},
-                    null_values=[""],
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            tbl = pacsv.read_csv(path, **_csv_options(encoding, delimiter, names, positions, types, newlines, on_invalid, block))
             return tbl, len(bad_rows)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
             FAILED_READS["count"] += 1
@@ -263,6 +250,24 @@ def physical_lines(path: Path, fc, ncols: int, need_valid: int, need_invalid: in
     return valid, invalid
 
 
+def _csv_options(encoding, delimiter, names, positions, types, newlines, on_invalid, block) -> dict:
+    """Arrow's CSV options of both readers: header skipped, columns named c<position>, only those at
+    `positions` converted (typed by `types`, text otherwise), an empty cell missing, a quoted one text."""
+    return {
+        "read_options": pacsv.ReadOptions(
+            encoding=arrow_encoding(encoding), use_threads=True, column_names=names, skip_rows=1, block_size=block
+        ),
+        "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=[names[i] for i in positions],
+            column_types={names[i]: types.get(i, pa.string()) for i in positions},
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
 def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, newlines: bool, counted: list):
     """read_records in batches (pyarrow.csv.open_csv): yields the Arrow table of each batch; every
     record with the wrong number of cells appends to `counted` (read ahead: count it at the end).
@@ -274,20 +279,7 @@ def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, 
         return "skip"
 
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding=arrow_encoding(fc.encoding), use_threads=True, column_names=names, skip_rows=1, block_size=1 << 24
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=fc.delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=[names[i] for i in positions],
-                column_types={names[i]: types.get(i, pa.string()) for i in positions},
-                null_values=[""],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        reader = pacsv.open_csv(path, **_csv_options(fc.encoding, fc.delimiter, names, positions, types, newlines, on_invalid, 1 << 24))
         while True:
             try:
                 batch = reader.read_next_batch()
