@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import queue
 import sys
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -269,9 +271,14 @@ def _csv_options(encoding, delimiter, names, positions, types, newlines, on_inva
 
 
 def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, newlines: bool, counted: list):
-    """read_records in batches (pyarrow.csv.open_csv): yields the Arrow table of each batch; every
-    record with the wrong number of cells appends to `counted` (read ahead: count it at the end).
-    Memory follows the batch, not the file."""
+    """read_records in batches: yields the Arrow table of each batch; every record with the wrong
+    number of cells appends to `counted` (read ahead: count it at the end). Memory follows the
+    batch, not the file.
+
+    A file without quotes (`newlines` false) in an encoding where a line feed byte is always one is
+    cut into pieces at line breaks and each piece parsed by Arrow's multi-threaded reader; otherwise
+    Arrow's streaming reader (pyarrow.csv.open_csv, one thread) goes through it. Either way the next
+    batch is parsed while the caller works on this one."""
     names = [f"c{i}" for i in range(ncols)]
 
     def on_invalid(row) -> str:
@@ -279,13 +286,20 @@ def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, 
         return "skip"
 
     try:
-        reader = pacsv.open_csv(path, **_csv_options(fc.encoding, fc.delimiter, names, positions, types, newlines, on_invalid, 1 << 24))
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            yield pa.Table.from_batches([batch])
+        pieces = None if newlines else _pieces(path, fc.encoding)
+        if pieces is None:
+            options = _csv_options(fc.encoding, fc.delimiter, names, positions, types, newlines, on_invalid, 1 << 24)
+            reader = pacsv.open_csv(path, **options)
+            for batch in _read_ahead(reader.read_next_batch):
+                yield pa.Table.from_batches([batch])
+            return
+        options = _csv_options(fc.encoding, fc.delimiter, names, positions, types, False, on_invalid, max(_PIECE // 8, 1 << 16))
+        options["read_options"].skip_rows = 0  # the pieces start after the header
+
+        def next_table() -> pa.Table:
+            return pacsv.read_csv(pa.py_buffer(next(pieces)), **options)
+
+        yield from _read_ahead(next_table)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         FAILED_READS["count"] += 1
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -293,6 +307,102 @@ def iter_records(path: Path, fc, ncols: int, positions: list[int], types: dict, 
         if conversion is not None and conversion in types:
             raise ConversionFailed(conversion) from None
         raise _NotStreamable(first) from None
+
+
+_PIECE = 1 << 25  # 32 MiB of records per piece, parsed as 8 blocks shared among Arrow's threads
+
+
+def cuttable(path: Path, encoding: str) -> int | None:
+    """Where the header line ends (its line feed) when the file's records can be cut at line feeds
+    once it is known to hold no quotes; None when they cannot: an encoding whose bytes are ambiguous,
+    a compressed file, or no line feed in the first MiB (a file of CR line ends, or a header longer
+    than that)."""
+    if path.suffix.lower() == ".gz" or codecs.lookup(encoding).name not in _QUOTE_SAFE:
+        return None
+    with open(path, "rb") as fh:
+        end = fh.read(1 << 20).find(b"\n")
+    return None if end < 0 else end
+
+
+class QuotesFound(Exception):
+    """A piece of a file read as holding no quotes holds one: read it again, quotes checked first."""
+
+
+def _pieces(path: Path, encoding: str, size: int | None = None):
+    """The records of a file after its header line, in pieces of about `size` bytes that end at a
+    line feed, so no record is cut while no value is quoted; None when the file cannot be cut
+    (`cuttable`). A piece holding a quote raises QuotesFound before it is handed over."""
+    end = cuttable(path, encoding)
+    if end is None:
+        return None
+
+    def cut():
+        buf, filled = bytearray(size or _PIECE), 0  # one buffer, reused: Arrow copies the values it parses
+        with open(path, "rb", buffering=0) as fh:
+            fh.seek(end + 1)
+            while n := fh.readinto(memoryview(buf)[filled:]):
+                total = filled + n
+                last = buf.rfind(b"\n", 0, total)
+                if last < 0:  # one record longer than the buffer: a larger one, read on until its line ends
+                    if total == len(buf):
+                        buf = buf + bytearray(len(buf))
+                    filled = total
+                    continue
+                if buf.find(b'"', 0, last + 1) >= 0:
+                    raise QuotesFound
+                yield memoryview(buf)[: last + 1]
+                filled = total - last - 1
+                buf[:filled] = buf[last + 1 : total]
+            if filled:
+                if buf.find(b'"', 0, filled) >= 0:
+                    raise QuotesFound
+                yield memoryview(buf)[:filled]
+
+    return cut()
+
+
+def _read_ahead(next_item, depth: int = 2):
+    """The items `next_item()` returns until it raises StopIteration, produced in a thread while
+    the caller works on the last one: Arrow's parsing and the caller's typing both release the GIL
+    for most of their work, so on two cores they overlap. An error of the producer is raised here,
+    in the caller's thread; a caller that stops early stops the thread. At most `depth` items wait,
+    so memory still follows the batch."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        while True:
+            try:
+                item = ("item", next_item())
+            except StopIteration:
+                item = ("end", None)
+            except BaseException as exc:  # handed to the caller, who raises it
+                item = ("error", exc)
+            if not hand_over(item) or item[0] != "item":
+                return
+
+    worker = threading.Thread(target=produce, name="cs-metrics-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
 
 
 class _NotStreamable(Exception):

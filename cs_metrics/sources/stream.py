@@ -38,14 +38,19 @@ def read(cfg, table, path: Path, fc, required, optional, window: tuple[int, int]
     typed = tables._arrow_types(table, cols, fc, cfg)
     shared = {p for p in positions if positions.count(p) > 1}  # one header mapped to two columns: read once, as text
     types = {p: typed[c] for c, p in zip(cols, positions) if c in typed and p not in shared}
-    quoted = readers.check_quotes(path, fc.encoding, fc.delimiter)
+    # A file that can be cut at line feeds is first read as holding no quotes (no separate pass to
+    # count them); the first piece with a quote stops that read, and the file is read again with its
+    # quotes checked (an unclosed one is an error naming its line), as every other file is.
+    quoted = False if readers.cuttable(path, fc.encoding) is not None else readers.check_quotes(path, fc.encoding, fc.delimiter)
     while True:
         try:
             return _batches(cfg, table, path, fc, header, cols, positions, types, quoted, window, sink)
         except ConversionFailed as exc:  # a value Arrow refuses: that column goes to the text path
             types.pop(exc.position)
-            if sink is not None:
-                sink.reset()
+        except readers.QuotesFound:
+            quoted = readers.check_quotes(path, fc.encoding, fc.delimiter)
+        if sink is not None:
+            sink.reset()
 
 
 def _batches(cfg, table, path, fc, header, cols, positions, types, quoted, window, sink):

@@ -528,8 +528,8 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
                 rows.reject(empty, f"empty {col}")
             frame[col] = parsed
             continue
-        trimmed = pc.utf8_trim_whitespace(arr)
-        empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        trimmed = values.trim_whitespace(arr)
+        empty = pc.equal(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
         text = (trimmed if spec is not None and spec.type == "id" else arr).to_pandas()  # ids lose surrounding spaces
         if col in fc.values:  # the export's own words -> canonical values (`Very easy` -> 7, `Solved` -> true)
             text = values.map_values(text, fc.values[col])

@@ -65,6 +65,35 @@ _GROUPED_COMMA = re.compile(r"\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+")
 # --------------------------------------------------------------------------- shared steps
 
 
+def trim_whitespace(arr: pa.ChunkedArray | pa.Array):
+    """pc.utf8_trim_whitespace(arr), without its cost when no value can start or end with
+    whitespace: the first and last byte of every value are read from Arrow's buffers, and only a
+    control or space byte (<= 0x20) or a non-ASCII one (>= 0x80, which may be part of a Unicode
+    space such as U+00A0 or U+3000) at either end sends the column through the trim."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if any(_may_have_edge_space(c) for c in chunks):
+        return pc.utf8_trim_whitespace(arr)
+    return arr
+
+
+def _may_have_edge_space(chunk: pa.Array) -> bool:
+    if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        return True  # not the plain text arrays the reader makes: the trim decides
+    n = len(chunk)
+    if n == 0:
+        return False
+    _, offsets_buf, data_buf = chunk.buffers()
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=chunk.offset * np.dtype(width).itemsize)
+    starts, ends = offsets[:-1], offsets[1:]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    # An empty value has no bytes: what `take` reads for it (clipped into range) is not its own, so
+    # empty values are left out below. uint8 arithmetic wraps: `b - 0x21 >= 0x5F` unless 0x21 <= b <= 0x7F.
+    first, last = data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
+    outside = ((first - 0x21) >= 0x5F) | ((last - 0x21) >= 0x5F)
+    return bool((outside & (ends > starts)).any())
+
+
 def _flags(matched: pd.Series) -> pd.Series:
     """A str.fullmatch result as plain booleans, a missing cell False (without pandas 2's downcasting
     warning on object columns)."""
