@@ -52,7 +52,7 @@ def main_span(name: str, frame, cfg) -> tuple[date, date] | None:
     import pandas as pd
 
     from cs_metrics.contract import TABLES
-    from cs_metrics.sources.values import NAT, local_days, micros
+    from cs_metrics.sources.values import NAT, US_PER_DAY, local_days, micros
 
     column = MAIN_COLUMN.get(name)
     if column is None or column not in frame or not len(frame):
@@ -66,10 +66,15 @@ def main_span(name: str, frame, cfg) -> tuple[date, date] | None:
         first, last = pd.Period(months.min(), "M"), pd.Period(months.max(), "M")
         return first.start_time.date(), last.end_time.date()
     if TABLES[name].column(column).type == "datetime":  # instants: their days in the config's zone
-        days = local_days(micros(values), cfg.timezone)
-        days = days[days != NAT]
-        if not len(days):
+        us = micros(values)
+        us = us[us != NAT]
+        if not len(us):
             return None
+        # A local day only runs backwards across a clock change (hours, never days), so the first and
+        # last local days are those of instants within two days of the first and last instant.
+        lo, hi = us.min(), us.max()
+        margin = 2 * US_PER_DAY
+        days = local_days(us[(us <= lo + margin) | (us >= hi - margin)], cfg.timezone)
         return tuple(date.fromordinal(date(1970, 1, 1).toordinal() + int(d)) for d in (days.min(), days.max()))
     known = values.dropna()
     if known.empty:

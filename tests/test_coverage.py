@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cs_metrics.cli import app
@@ -97,3 +99,24 @@ def test_repeat_purchase_warns_when_the_invoices_start_less_than_a_year_before(t
     r = doc(cli("repeat-purchase", "--config", cfg, "-p", "2024-04", "-f", "json"))
     assert r["value"] == 50.0  # C1 has its second invoice, C2 its first
     assert any("the invoices start on 2024-03-05, less than a year before the period" in w for w in r["warnings"])
+
+
+# A local day can run backwards where a clock change crosses midnight: America/St_Johns on
+# 1987-10-25, when 03:00 UTC was a day earlier in St. John's than 02:30 UTC had been (the example);
+# America/Santiago and Europe/Berlin change their clocks, Asia/Bangkok has a fixed offset.
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(530_000_000, 1_700_000_000), min_size=1, max_size=40),
+    st.sampled_from(["America/St_Johns", "America/Santiago", "Europe/Berlin", "Asia/Bangkok", "UTC"]),
+)
+@example([562_127_400, 562_129_200, 581_000_000], "America/St_Johns")  # 1987-10-25 02:30 and 03:00 UTC, 1988-05
+def test_the_span_of_instants_is_their_first_and_last_local_day(seconds, zone):
+    import numpy as np
+    import pandas as pd
+
+    from cs_metrics.config import Config
+    from cs_metrics.coverage import main_span
+
+    instants = pd.Series(pd.to_datetime(np.array(seconds, dtype="int64"), unit="s").as_unit("us"))
+    local = instants.dt.tz_localize("UTC").dt.tz_convert(zone).dt.date  # every instant, one by one
+    assert main_span("events", pd.DataFrame({"occurred_at": instants}), Config(timezone=zone)) == (local.min(), local.max())

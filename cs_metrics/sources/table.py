@@ -11,6 +11,7 @@ when a metric uses them. Every command therefore reports the same counts for a t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -560,6 +561,10 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
     return frame
 
 
+_YEAR_2400_US = (date(2400, 1, 1).toordinal() - date(1970, 1, 1).toordinal()) * values.US_PER_DAY
+_YEAR_2701_US = (date(2701, 1, 1).toordinal() - date(1970, 1, 1).toordinal()) * values.US_PER_DAY
+
+
 def _warn_buddhist_era(frame: pd.DataFrame, table: Table, fc: FileConfig, report) -> None:
     """Dates 400+ years ahead that read as 24xx-26xx are Buddhist-era years read as CE: say so."""
     if fc.buddhist_era:
@@ -568,10 +573,10 @@ def _warn_buddhist_era(frame: pd.DataFrame, table: Table, fc: FileConfig, report
         spec = table.column(col)
         if spec is None or spec.type not in ("date", "datetime"):
             continue
-        years = frame[col].dt.year
-        thai = years.between(2400, 2700)
+        us = values.micros(frame[col])  # years 2400..2700 as microseconds: one comparison per row
+        thai = (us >= _YEAR_2400_US) & (us < _YEAR_2701_US)
         if thai.any():
-            example = frame.loc[thai.to_numpy(), col].iloc[0].date()
+            example = frame.loc[thai, col].iloc[0].date()
             report.warnings.append(
                 f"{col} holds dates like {example}, 400+ years ahead: they look like Thai Buddhist-era years "
                 f"({example.year} = {example.year - 543}). Set sources.{table.name}.buddhist_era: true to convert them"
