@@ -329,11 +329,12 @@ def read_table(cfg: Config, name: str, required=(), optional=(), window=None) ->
     from cs_metrics.coverage import MAIN_COLUMN, main_span
     from cs_metrics.sources import stream
 
-    if window is not None and stream.streamable(name, files):  # batch by batch: memory follows the window
+    if stream.streamable(name, files):  # batch by batch: memory follows the window (every row without one)
         sink = cache.Writer(cfg, name, files) if caching else None
         frame = None
+        keep = window if window is not None else (np.iinfo(np.int64).min, np.iinfo(np.int64).max)
         try:
-            frame, report = stream.read(cfg, TABLES[name], *files[0], required, optional, window, sink)
+            frame, report = stream.read(cfg, TABLES[name], *files[0], required, optional, keep, sink)
         except readers._NotStreamable:  # a record larger than a batch, say: the whole-file reader copes
             frame = None
         finally:
