@@ -10,7 +10,8 @@ cs-metrics, DuckDB, ...), --repeat times (5):
   DuckDB      python, import duckdb, one SQL query (benchmarks/sql/<metric>.sql) straight off the CSV files
   Arrow read  python, import pyarrow, pyarrow.csv.read_csv of the columns the metric reads, typed as
               cs-metrics' loader types them (ISO dates and datetimes as timestamps, numbers as float64,
-              the rest as text): the floor any CSV-reading implementation pays
+              the rest as text), with Arrow's jemalloc pool as cs-metrics uses it: the floor any
+              CSV-reading implementation pays
 Each process's peak memory is its maximum resident set size (os.wait4). The table shows medians.
 
 Values: every column the SQL returns (`value` and detail keys) is compared with the same key of
@@ -74,6 +75,10 @@ print(json.dumps(out, default=conv))
 
 ARROW = r"""
 import json, sys, pyarrow as pa, pyarrow.csv as c
+try:
+    pa.set_memory_pool(pa.jemalloc_memory_pool())  # as cs-metrics does: mimalloc's page faults cost more than the parse here
+except NotImplementedError:
+    pass
 rows = 0
 for spec in json.loads(sys.argv[1]):
     types = {h: getattr(pa, t)("us") if t == "timestamp" else getattr(pa, t)() for h, t in spec["types"].items()}
