@@ -218,3 +218,27 @@ def test_every_amount_arrow_accepts_the_text_path_accepts_alike(text):
             assert pd.isna(parsed), text
     elif kind == "null":
         assert pd.isna(parsed)
+
+
+CELLS = st.sampled_from(["2024-05-31", " 2024-05-31 ", "31/05/2024", "1,234.50", "$12", "(20.00)", "USD 20", "12", "+12", "12.00", "-3",
+                         "yes", "No", " true", "0", "7", "", "  ", "x", "usd", "THB ", "2024-05-31T23:30:00+02:00", "9" * 25])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(CELLS, st.none()), min_size=1, max_size=60), st.sampled_from(["str", "object"]))
+def test_a_parser_run_once_per_distinct_value_gives_the_result_of_running_it_on_every_row(cells, dtype):
+    # Every row repeated: a column of few distinct values goes through by_distinct's spread.
+    s = pd.Series(cells * 4, dtype=dtype)
+    parsers = {
+        "money": lambda t: values.parse_money(t, False),
+        "date": lambda t: values.parse_dates(t, None, TZ),
+        "datetime": lambda t: values.parse_datetimes(t, None, TZ),
+        "int": values.parse_int,
+        "bool": values.parse_bool,
+        "number": values.parse_number,
+        "code": lambda t: t.str.strip().str.upper().fillna(""),
+    }
+    for name, parse in parsers.items():
+        whole, once = parse(s), values.by_distinct(s, parse)
+        assert once.dtype == whole.dtype, name
+        pd.testing.assert_series_equal(once, whole, check_names=False, obj=name)

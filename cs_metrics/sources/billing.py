@@ -36,7 +36,7 @@ import pandas as pd
 from cs_metrics.config import Config, FileConfig
 from cs_metrics.contract import INTERVALS
 from cs_metrics.sources.table import INTERVAL_ALIASES, MRR_FACTOR, _convert, _currency_rates, _drop, _map_distinct
-from cs_metrics.sources.values import MAX_MONEY, MONEY_SCALE, MRR_SCALE, _month_days, days_from_civil
+from cs_metrics.sources.values import MAX_MONEY, MONEY_SCALE, MRR_SCALE, _month_days, by_distinct, days_from_civil
 
 ONE_DAY = pd.Timedelta(days=1)
 HALF_CENT = MONEY_SCALE // 200  # half of 0.01 of a currency unit, in money units: the rounding of a billed amount
@@ -103,7 +103,7 @@ def _monthly(frame: pd.DataFrame, rates, rows, base) -> tuple[np.ndarray, np.nda
         rows.reject(units < 0, "negative mrr")
         gross = np.where(units > 0, units, 0).astype("int64")
         return gross, np.full(len(frame), 144, dtype="int64"), np.ones(len(frame), dtype="int64")
-    interval = _map_distinct(frame["interval"].str.strip().str.lower(), INTERVAL_ALIASES)
+    interval = _map_distinct(by_distinct(frame["interval"], lambda t: t.str.strip().str.lower()), INTERVAL_ALIASES)
     rows.reject(~interval.isin(INTERVALS).to_numpy(), "unknown interval (expected day, week, month, quarter or year)")
     count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
     count = count.fillna(1).to_numpy(dtype="int64")
@@ -116,7 +116,7 @@ def _monthly(frame: pd.DataFrame, rates, rows, base) -> tuple[np.ndarray, np.nda
     too_big = total > MAX_MONEY * MONEY_SCALE
     rows.reject(too_big, f"bad amount (amount x quantity above {MAX_MONEY:,})")
     gross = np.where(too_big | (units <= 0), 0, units * np.where(too_big, 0, seats)).astype("int64")
-    factor = interval.map(MRR_FACTOR).fillna(0).to_numpy(dtype="int64")
+    factor = by_distinct(interval, lambda t: t.map(MRR_FACTOR)).fillna(0).to_numpy(dtype="int64")
     return gross, factor, np.maximum(count, 1)
 
 

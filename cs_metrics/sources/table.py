@@ -406,8 +406,8 @@ def _repeated_keys(frame: pd.DataFrame, ok: np.ndarray, parts: list[_Part], key:
     candidates = keys.notna().to_numpy() & ok
     if not candidates.any():
         return  # no key at all (a header-only file): nothing repeats
-    values_ = pa.array(keys[candidates], from_pandas=True)
-    if pc.count_distinct(values_).as_py() == len(values_):
+    values_ = pa.array(keys.array).filter(pa.array(candidates)) if hasattr(keys.array, "__arrow_array__") else pa.array(keys[candidates], from_pandas=True)
+    if len(pc.unique(values_)) == len(values_):
         return  # every key once (the usual case): one hash pass in Arrow, nothing more
     repeat = np.zeros(len(frame), dtype=bool)
     repeat[candidates] = keys[candidates].duplicated(keep="first").to_numpy()
@@ -550,7 +550,7 @@ def _typed_frame(tbl: pa.Table, cols, names: dict, fast: set, table: Table, fc: 
             continue
         if fc.buddhist_era and spec.type in ("date", "datetime") and col not in fc.elapsed:
             text = values.from_buddhist_era(text)
-        parsed = _parse_column(spec, text, fc, cfg, naive_zone)
+        parsed = values.by_distinct(text, lambda t: _parse_column(spec, t, fc, cfg, naive_zone))
         long = values.too_long(text)
         rows.reject(~empty & long, f"bad {col} (longer than {values.MAX_TYPED_CHARS} characters)")
         rows.reject(~empty & parsed.isna().to_numpy(), f"bad {col} (expected {_expected(spec, fc)})")
@@ -626,7 +626,7 @@ def _currency_rates(frame: pd.DataFrame, cfg: Config, src: FileConfig, path: Pat
     usable rows hold. A blank currency cell is the file's currency (sources.<table>.currency); with
     neither, the row is rejected, never summed at the base rate."""
     if "currency" in frame:
-        codes = frame["currency"].str.strip().str.upper().fillna("")
+        codes = values.by_distinct(frame["currency"], lambda c: c.str.strip().str.upper().fillna(""))
         if src.currency:
             codes = codes.where(codes != "", src.currency.upper())
         else:
@@ -648,7 +648,7 @@ def _currency_rates(frame: pd.DataFrame, cfg: Config, src: FileConfig, path: Pat
             column="currency",
         )
     rates = {**cfg.currency.rates, base: 1.0}
-    return codes.map(rates).to_numpy(dtype="float64", na_value=np.nan), present
+    return values.by_distinct(codes, lambda c: c.map(rates)).to_numpy(dtype="float64", na_value=np.nan), present
 
 
 def _excluded_status(frame: pd.DataFrame, rows: _Rows, table: Table, fc: FileConfig, report) -> None:
@@ -657,7 +657,7 @@ def _excluded_status(frame: pd.DataFrame, rows: _Rows, table: Table, fc: FileCon
     excluded_statuses = [x.strip().lower() for x in fc.excluded(table.name)]
     if "status" not in frame or not excluded_statuses:
         return
-    status = frame["status"].str.strip().str.lower()
+    status = values.by_distinct(frame["status"], lambda t: t.str.strip().str.lower())
     # a value that is empty because of the status (a Recurly `future` subscription has no start yet) does
     # not make the row rejected; a value present but unparseable still does
     excluded = status.isin(excluded_statuses).to_numpy() & (rows.ok | rows.only_empty())
@@ -722,8 +722,7 @@ def _check_sums(frame: pd.DataFrame, ok: np.ndarray, table: Table, path: Path) -
 
 def _map_distinct(s: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """Rename values through `mapping` (others unchanged), looking up each distinct value once."""
-    distinct = {v: mapping.get(v, v) for v in s.dropna().unique()}
-    return s.map(distinct)
+    return values.by_distinct(s, lambda d: d.map({v: mapping.get(v, v) for v in d.dropna().unique()}))
 
 
 def _drop(frame: pd.DataFrame, *columns: str) -> None:

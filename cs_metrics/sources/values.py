@@ -65,6 +65,19 @@ _GROUPED_COMMA = re.compile(r"\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+")
 # --------------------------------------------------------------------------- shared steps
 
 
+def by_distinct(s: pd.Series, fn) -> pd.Series:
+    """fn(s) for a function that maps each value on its own (a parser, strip, upper): computed once
+    per distinct value and spread back to the rows. A column of a million rows holds a few thousand
+    dates, a handful of currencies or statuses; a column of mostly distinct values is passed whole."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)  # a missing value is one of the distinct values
+    if len(uniques) * 4 > len(s):
+        return fn(s)
+    distinct = fn(pd.Series(uniques, dtype=s.dtype))
+    out = distinct.take(codes)  # the dtype fn gave
+    out.index, out.name = s.index, s.name
+    return out
+
+
 def trim_whitespace(arr: pa.ChunkedArray | pa.Array):
     """pc.utf8_trim_whitespace(arr), without its cost when no value can start or end with
     whitespace: the first and last byte of every value are read from Arrow's buffers, and only a
