@@ -364,3 +364,27 @@ def test_negative_zero_is_written_as_zero(tmp_path):
     write_result(tmp_path / "z.xlsx", r)
     values = [row[1] for row in openpyxl.load_workbook(tmp_path / "z.xlsx")["nps"].iter_rows(values_only=True)]
     assert not any(isinstance(v, float) and str(v) == "-0.0" for v in values)
+
+
+def test_records_are_the_rows_pandas_gives_with_missing_values_none():
+    import numpy as np
+    import pandas as pd
+
+    from cs_metrics.result import records
+
+    frame = pd.DataFrame(
+        {
+            "score": [1.5, np.nan, 3.0],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "id": pd.Series(["C1", None, "C3"], dtype="str"),
+            "day": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+            "flag": [True, False, True],
+            "note": np.array(["p", None, "q"], dtype=object),
+        }
+    )
+    expected = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    got = records(frame)
+    assert got == expected
+    assert [[type(v) for v in row.values()] for row in got] == [[type(v) for v in row.values()] for row in expected]
+    assert got[1] == {"score": None, "count": None, "id": None, "day": None, "flag": False, "note": None}
+    assert records(frame.iloc[:0]) == []

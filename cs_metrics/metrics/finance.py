@@ -13,7 +13,7 @@ from cs_metrics.metrics._ratio import fmt_money, fmt_num, safe_ratio
 from cs_metrics.metrics._state import _spans, as_day, money_array, mrr_based, mrr_grid, mrr_rows, settle, to_money
 from cs_metrics.metrics.revenue import mrr_bridge
 from cs_metrics.period import Period
-from cs_metrics.result import MetricResult
+from cs_metrics.result import MetricResult, records
 
 NO_PLAN = "(none)"  # the from-plan of a customer not paying at the opening, the to-plan of one not paying at the closing
 PLAN_MISSING = "(no plan)"  # a paying row whose plan cell is empty
@@ -152,7 +152,7 @@ def _top_rows(frames, ids: np.ndarray, ranked: np.ndarray, total: int, k: int) -
     frame["mrr"] = money_array(ranked)
     frame["share_pct"] = ranked / total * 100
     frame["cumulative_share_pct"] = np.cumsum(ranked) / total * 100
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return records(frame)
 
 
 # --------------------------------------------------------------------------- plan migration

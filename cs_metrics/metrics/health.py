@@ -21,7 +21,7 @@ from cs_metrics.metrics._state import mrr_based, mrr_grid, mrr_rows, to_money
 from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
 from cs_metrics.metrics.revenue import money_array
 from cs_metrics.period import Period, days_before
-from cs_metrics.result import MetricResult
+from cs_metrics.result import MetricResult, records
 
 COMPONENTS = ("usage", "breadth", "depth", "nps", "csat", "support", "payments", "mrr_trend")
 CLASSES = ("good", "at_risk", "poor")
@@ -503,7 +503,7 @@ def _all_customers(period: Period, cfg: Config, s: Scores, names: np.ndarray | N
     for j, c in enumerate(COMPONENTS):
         table[c] = s.values[:, j]
     table = table.sort_values(["score", "customer_id"], na_position="last", kind="stable")
-    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    rows = records(table)
 
     counts = join(
         ", ",

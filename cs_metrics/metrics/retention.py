@@ -21,7 +21,7 @@ from cs_metrics.metrics._state import (
 )
 from cs_metrics.metrics._window import trailing, window_label, window_words
 from cs_metrics.period import Period, parse_period
-from cs_metrics.result import MetricResult
+from cs_metrics.result import MetricResult, records
 
 
 @mrr_based
@@ -68,7 +68,7 @@ def churn(
 def _listing(frame: pd.DataFrame) -> list[dict]:
     """Rows sorted by customer_id, missing values as None."""
     frame = frame.sort_values("customer_id", kind="stable")
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return records(frame)
 
 
 def _defs(cfg):

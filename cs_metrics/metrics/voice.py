@@ -14,7 +14,7 @@ from cs_metrics.contract import SURVEY_KINDS
 from cs_metrics.i18n import T, join
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.period import Period
-from cs_metrics.result import MetricResult
+from cs_metrics.result import MetricResult, records
 
 # Comment groups per survey kind; the unhappy ones are listed first by `feedback`.
 GROUPS = ("promoter", "passive", "detractor", "satisfied", "unsatisfied", "positive", "negative")
@@ -345,4 +345,4 @@ def _comment_rows(commented: pd.DataFrame) -> list[dict]:
             "comment": commented.get("comment", missing),
         }
     )
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return records(frame)
