@@ -541,3 +541,22 @@ def test_distinct_counts_by_sorting_agree_with_the_bitmap(monkeypatch):
     for a, b in zip(before, after):
         assert (a.value, a.details, a.rows) == (b.value, b.details, b.rows)
     assert after[0].details["breadth"] == pytest.approx(1.5) and after[1].details["mau"] == 3
+
+
+def test_active_flags_are_computed_once_per_frame_and_list_and_cannot_be_changed():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from cs_metrics.metrics._events import is_active
+
+    ev = pd.DataFrame({"event": ["login", "export", "search", None]})
+    first = is_active(ev, ["export", "search"])
+    assert first.tolist() == [False, True, True, False]
+    assert is_active(ev, ["export", "search"]) is first  # the same frame and list: asked once
+    assert is_active(ev, ["login"]).tolist() == [True, False, False, False]  # another list: asked again
+    other = pd.DataFrame({"event": ["search", "login"]})
+    assert is_active(other, ["export", "search"]).tolist() == [True, False]  # another frame: its own flags
+    with pytest.raises(ValueError):
+        first[0] = True  # read-only: a caller cannot change what the next metric sees
+    assert np.array_equal(is_active(ev, ["export", "search"]), [False, True, True, False])

@@ -201,7 +201,9 @@ def active_customers(frames: dict[str, pd.DataFrame], period, cfg) -> pd.Index:
         t = micros(ev["occurred_at"])
         keep = (t != NAT) & (t >= lo) & (t < hi)
         if cfg.active_events and "event" in ev:
-            keep &= ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
+            from cs_metrics.metrics._events import is_active
+
+            keep &= is_active(ev, cfg.active_events)
         return pd.Index(ev.loc[keep, "customer_id"].dropna().unique())  # an anonymous event is no customer's
     inv = frames["invoices"]
     inside = (inv["issued_at"] >= start) & (inv["issued_at"] <= end) & (inv["amount"] > 0)

@@ -16,6 +16,7 @@ import pandas as pd
 from cs_metrics.config import Config
 from cs_metrics.errors import UsageError
 from cs_metrics.i18n import T, join
+from cs_metrics.metrics._events import is_active
 from cs_metrics.metrics._ratio import fmt_money, fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import mrr_based, mrr_grid, mrr_rows, to_money
 from cs_metrics.metrics._time import NAT, bounds_us, day_number, local_days, micros
@@ -150,7 +151,7 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
     has_event = "event" in ev
     if cfg.active_events:
         if has_event:
-            active = ev["event"].isin(cfg.active_events).to_numpy(dtype=bool)
+            active = is_active(ev, cfg.active_events)
         else:
             warnings.append(T("{file} has no event column: every event counts as active", file=cfg.path_of("events").name))
     filtered["events"] = {
@@ -158,7 +159,7 @@ def _usage_components(frames, customers, window_start, end, cfg, warnings, filte
         "not an active event": int((in_window & ~active).sum()),
     }
     # one row = an active event in W
-    used = ev.loc[in_window & active]
+    used = ev.loc[in_window & active, [c for c in ("customer_id", "user_id", "event") if c in ev]]  # only what is counted
     pos = _positions(used["customer_id"], customers)
     offset = (days[in_window & active] - day_number(window_start)).astype("int64")
     lookback = cfg.metrics.health.lookback_days

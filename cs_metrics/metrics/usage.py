@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from cs_metrics.config import Config
 from cs_metrics.errors import DataError
 from cs_metrics.i18n import T
+from cs_metrics.metrics._events import is_active
 from cs_metrics.metrics._ratio import fmt_num, rate, safe_ratio
 from cs_metrics.metrics._state import active_customers
 from cs_metrics.metrics._time import bounds_us, day_number, local_days, micros
@@ -62,7 +63,7 @@ def active_mask(events: pd.DataFrame, cfg: Config) -> np.ndarray:
             file="events.csv",
             column="event",
         )
-    return events["event"].isin(cfg.active_events).to_numpy(dtype=bool)
+    return is_active(events, cfg.active_events)
 
 
 def _arrow(values: pd.Series, mask: np.ndarray | None = None) -> pa.Array:
