@@ -25,7 +25,7 @@ def is_active(events: pd.DataFrame, active_events) -> np.ndarray:
         return hit[1]
     flags = events["event"].isin(list(active_events)).to_numpy(dtype=bool)
     flags.setflags(write=False)
-    for gone in [k for k, (ref, _) in _ACTIVE.items() if ref() is None]:
-        del _ACTIVE[gone]
+    for gone in [k for k, (ref, _) in list(_ACTIVE.items()) if ref() is None]:
+        _ACTIVE.pop(gone, None)  # report's threads may both find it gone
     _ACTIVE[key] = (weakref.ref(events), flags)
     return flags
