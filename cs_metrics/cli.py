@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cs_metrics import __version__, i18n
+from cs_metrics import __version__, i18n, progress
 from cs_metrics.errors import CsMetricsError, DataError, UsageError
 from cs_metrics.metrics import FAMILIES, REGISTRY, MetricSpec
 from cs_metrics.i18n import N_, _, tr
@@ -182,6 +182,7 @@ class Run:
 
         self.t0 = time.perf_counter()
         self.quiet, self.verbose = quiet, verbose and not quiet
+        progress.enable(progress.wanted(quiet))  # a display on a terminal; nothing piped or in cron
         path = find_config(str(config) if config else None)
         cfg = load_config(path)
         if data is not None:

@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cs_metrics import i18n
+from cs_metrics import i18n, progress
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import CsMetricsError, DataError
+from cs_metrics.i18n import T
 from cs_metrics.load import Dataset
 from cs_metrics.metrics import REGISTRY, MetricSpec
 from cs_metrics.period import Period
@@ -158,13 +159,14 @@ def build(
     entries = []
     # The metrics only read the frames, and most of their time is numpy, pandas and Arrow work that
     # releases the GIL: two threads keep two cores busy. Entries keep the registry's order.
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool, progress.task(T("computing {n} metrics", n=len(work)), total=len(work)):
         futures = [pool.submit(_entry, spec, frames, period, cfg, by, ds, trend, previous) for spec, frames in work]
         for (spec, _frames), future in zip(work, futures):
             try:
                 entries.append(future.result())
             except CsMetricsError as exc:
                 skipped.append({"metric": spec.name, "reason": str(exc)})
+            progress.advance()
     order = {name: k for k, name in enumerate(REGISTRY)}
     skipped.sort(key=lambda s: order.get(s["metric"], 0))
     return Report(period, entries, skipped, ds, failed)

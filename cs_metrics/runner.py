@@ -10,6 +10,7 @@ import inspect
 
 import pandas as pd
 
+from cs_metrics import progress
 from cs_metrics.config import Config
 from cs_metrics.errors import DataError, UsageError
 from cs_metrics.i18n import T
@@ -59,7 +60,8 @@ def run(
     ds.need("events", events_window(spec, period, cfg))
     frames = load_inputs(spec, cfg, ds, options or {})
     func = functools.partial(spec.function(), **(options or {}))
-    return compute(spec, func, frames, period, cfg, ds, by), ds
+    with progress.task(T("computing {metric}", metric=spec.name)):
+        return compute(spec, func, frames, period, cfg, ds, by), ds
 
 
 def compute(spec: MetricSpec, func, frames: dict, period: Period, cfg: Config, ds: Dataset, by: str | None = None) -> MetricResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cs_metrics import progress
 from cs_metrics.config import Config
 from cs_metrics.contract import TABLES
 from cs_metrics.errors import DataError
@@ -95,7 +96,10 @@ class Dataset:
                 self._asked[name] = (req | new_req, opt | new_opt)
                 return frame
         req, opt = req | set(required), (opt | set(optional)) - req - set(required)
-        frame, report = read_table(self.cfg, name, sorted(req), sorted(opt), window=self._window_us(name))
+        files = self.cfg.files_of(name)
+        shown = files[0][0].name if len(files) == 1 else name
+        with progress.task(T("reading {file}", file=shown)):
+            frame, report = read_table(self.cfg, name, sorted(req), sorted(opt), window=self._window_us(name))
         frame = keys.canonical(self, name, frame, report)  # customer references -> canonical customer_id
         self._asked[name] = (req, opt)
         self._frames[name] = frame

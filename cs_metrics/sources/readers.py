@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from cs_metrics import progress
 from cs_metrics.errors import DataError
 
 FIRST_LINES = 5
@@ -340,6 +341,7 @@ def _pieces(path: Path, encoding: str, size: int | None = None):
         buf, filled = bytearray(size or _PIECE), 0  # one buffer, reused: Arrow copies the values it parses
         with open(path, "rb", buffering=0) as fh:
             fh.seek(end + 1)
+            progress.advance(0, total=max(path.stat().st_size - end - 1, 1))
             while n := fh.readinto(memoryview(buf)[filled:]):
                 total = filled + n
                 last = buf.rfind(b"\n", 0, total)
@@ -351,6 +353,7 @@ def _pieces(path: Path, encoding: str, size: int | None = None):
                 if buf.find(b'"', 0, last + 1) >= 0:
                     raise QuotesFound
                 yield memoryview(buf)[: last + 1]
+                progress.advance(last + 1)
                 filled = total - last - 1
                 buf[:filled] = buf[last + 1 : total]
             if filled:
