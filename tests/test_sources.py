@@ -218,23 +218,3 @@ def test_arrow_allocates_through_jemalloc_unless_the_environment_chooses():
     env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
     kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert kept.stdout.strip() == "system"
-
-
-def test_numpy_does_not_ask_for_huge_pages_unless_the_environment_chooses():
-    import os
-    import subprocess
-    import sys
-
-    # _set_madvise_hugepage returns the setting it replaces: the one cs_metrics left
-    code = (
-        "import cs_metrics.sources\n"
-        "try:\n    from numpy._core.multiarray import _set_madvise_hugepage\n"
-        "except ImportError:\n    from numpy.core.multiarray import _set_madvise_hugepage\n"
-        "print(_set_madvise_hugepage(False))"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert chosen.stdout.strip() == "False"
-    env["NUMPY_MADVISE_HUGEPAGE"] = "1"
-    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert kept.stdout.strip() == "True"
