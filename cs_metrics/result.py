@@ -45,8 +45,8 @@ def records(frame) -> list[dict[str, Any]]:
         column = frame[name]
         cells = column.to_numpy(dtype=object)  # Python scalars, Timestamps, pd.NA / NaN where missing
         missing = column.isna().to_numpy(dtype=bool)
-        if missing.any():
-            cells = cells.copy() if not cells.flags.writeable else cells
+        if missing.any():  # a copy: for an object column pandas 2 hands out the frame's own array
+            cells = cells.copy()
             cells[missing] = None
         columns.append(cells)
     return [dict(zip(names, row)) for row in zip(*columns)]

@@ -388,3 +388,15 @@ def test_records_are_the_rows_pandas_gives_with_missing_values_none():
     assert [[type(v) for v in row.values()] for row in got] == [[type(v) for v in row.values()] for row in expected]
     assert got[1] == {"score": None, "count": None, "id": None, "day": None, "flag": False, "note": None}
     assert records(frame.iloc[:0]) == []
+
+
+def test_records_leave_the_frame_as_it_was():
+    import numpy as np
+    import pandas as pd
+
+    from cs_metrics.result import records
+
+    frame = pd.DataFrame({"note": np.array(["p", np.nan, "q"], dtype=object), "score": [1.0, np.nan, 2.0]})
+    before = frame.copy()
+    assert records(frame)[1] == {"note": None, "score": None}
+    pd.testing.assert_frame_equal(frame, before)  # an object column's NaN is not turned into None in place
