@@ -158,7 +158,7 @@ def build(
         work.append((spec, frames))
     entries = []
     # The metrics only read the frames, and most of their time is numpy, pandas and Arrow work that
-    # releases the GIL: two threads keep two cores busy. Entries keep the registry's order.
+    # releases the GIL: the threads keep the cores busy. Entries keep the registry's order.
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool, progress.task(T("computing {n} metrics", n=len(work)), total=len(work)):
         futures = [pool.submit(_entry, spec, frames, period, cfg, by, ds, trend, previous) for spec, frames in work]
         for (spec, _frames), future in zip(work, futures):
