@@ -103,7 +103,7 @@ def _monthly(frame: pd.DataFrame, rates, rows, base) -> tuple[np.ndarray, np.nda
         rows.reject(units < 0, "negative mrr")
         gross = np.where(units > 0, units, 0).astype("int64")
         return gross, np.full(len(frame), 144, dtype="int64"), np.ones(len(frame), dtype="int64")
-    interval = _map_distinct(by_distinct(frame["interval"], lambda t: t.str.strip().str.lower()), INTERVAL_ALIASES)
+    interval = by_distinct(frame["interval"], lambda t: _map_distinct(t.str.strip().str.lower(), INTERVAL_ALIASES))
     rows.reject(~interval.isin(INTERVALS).to_numpy(), "unknown interval (expected day, week, month, quarter or year)")
     count = frame["interval_count"] if "interval_count" in frame else pd.Series(1, index=frame.index)
     count = count.fillna(1).to_numpy(dtype="int64")
