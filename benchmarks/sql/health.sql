@@ -10,17 +10,8 @@
 --   mrr_trend = 50 + 50 x clip(MRR change from the day before W to end, -1, 1).
 -- Percentile rank: (average rank - 1) / (n - 1) x 100 among the scored customers.
 -- Value: the mean score. Details: customers and MRR per class.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-w AS (SELECT DATE '${end}' - 89 AS lo, DATE '${end}' AS hi),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
-), paying AS (
-    SELECT * FROM subs
-    WHERE units > 0 AND lower(trim(coalesce(is_trial, ''))) NOT IN ('true', 'yes', 'y', '1', 't')
-      AND (ended_at IS NULL OR ended_at > started_at)
+WITH ${paying}
+), w AS (SELECT DATE '${end}' - 89 AS lo, DATE '${end}' AS hi
 ), scored AS (  -- customers paying at the end, with their MRR then and at the end of the day before W
     SELECT customer_id,
            coalesce(sum(units) FILTER (WHERE started_at <= w.lo - 1 AND (ended_at IS NULL OR ended_at > w.lo - 1)), 0) AS before,
