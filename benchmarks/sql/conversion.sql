@@ -1,11 +1,7 @@
 -- conversion (trial): trial rows whose ended_at falls in P; converted = the customer started a non-trial
 -- row with MRR > 0 between the trial's start and 14 days after its end, both included.
-WITH rates(currency, rate) AS (VALUES ${rates}),
-subs AS (
-    SELECT s.customer_id, s.started_at, s.ended_at, s.is_trial,
-           round(s.mrr * 10000 * coalesce(r.rate, 1))::BIGINT AS units
-    FROM read_csv('${data}/subscriptions.csv', quote = '"', escape = '"', types = {'mrr': 'DECIMAL(18,4)', 'currency': 'VARCHAR', 'is_trial': 'VARCHAR'}) s
-    LEFT JOIN rates r ON r.currency = upper(trim(s.currency))
+-- The shared CTEs give `subs` (every row, in units); their `paying` is not used here.
+WITH ${paying}
 ), trials AS (
     SELECT row_number() OVER () AS id, customer_id, started_at, ended_at FROM subs
     WHERE lower(trim(coalesce(is_trial, ''))) IN ('true', 'yes', 'y', '1', 't') AND ended_at BETWEEN DATE '${start}' AND DATE '${end}'
